@@ -1,0 +1,3 @@
+"""reconciler: GitOps for contact-center outbound dialers."""
+
+__version__ = "0.1.0"

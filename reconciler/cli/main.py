@@ -1,0 +1,65 @@
+"""Entry point: parse arguments, dispatch to a command module, map errors to exit codes.
+
+Each command lives in its own module under `reconciler/cli/` exposing
+`register(subparsers) -> None`, which adds its sub-parser and sets `func=run`,
+where `run(args: argparse.Namespace) -> int` returns the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from reconciler import __version__
+from reconciler.errors import ReconcilerError
+
+# Order is the order of `reconciler --help`.
+COMMAND_MODULES: tuple[str, ...] = (
+    "validate",
+)
+
+# One table maps error classes to exit codes (first match wins; subclasses first).
+EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = ((ReconcilerError, 1),)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line, every sub-command registered."""
+    parser = argparse.ArgumentParser(
+        prog="reconciler",
+        description="GitOps for contact-center outbound dialers: validate, plan, apply, "
+        "roll back and watch a dialer tenant from YAML specs.",
+    )
+    parser.add_argument("--version", action="version", version=f"reconciler {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"reconciler.cli.{name}")
+        module.register(sub)
+    return parser
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """The exit code for an error raised by a command."""
+    if isinstance(exc, ReconcilerError):
+        return exc.exit_code
+    for cls, code in EXIT_CODES:
+        if isinstance(exc, cls):
+            return code
+    return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; never lets a traceback reach the user for errors we expect."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except ReconcilerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exit_code_for(exc)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return code

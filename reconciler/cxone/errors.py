@@ -1,0 +1,149 @@
+"""Every way a conversation with the dialer API can go wrong, as one small tree.
+
+ApiError                       base: what was asked (method, path) and what came back
+├── TransportError             no usable answer: connection refused/dropped, timeout
+├── DeadlineExceeded           retries ran out of the total deadline
+├── ProtocolError              the answer did not follow the contract (bad JSON, missing field)
+├── AuthError                  401 invalid_client, or 401 invalid_token again after a refresh
+├── ScopeError                 403 insufficient_scope: names the scope and the command
+├── NotFoundError              404
+├── ValidationError            400 invalid_request, with the server's field details
+├── OperationInProgressError   409 operation_in_progress, with the blocking operation id
+├── NameConflictError          409 name_conflict
+├── PreconditionFailedError    412: our versionTag is stale; re-read before writing again
+├── PreconditionRequiredError  428: a write went out without If-Match (a bug of ours)
+├── RateLimitedError           429 after every retry, with Retry-After when given
+├── ServerError                5xx after every retry
+├── OperationFailedError       an activation ended FAILED (maybe partially applied)
+└── OperationTimeoutError      activations still IN_PROGRESS at the waiter's deadline
+
+Messages never contain the Authorization header, the client secret or webhook tokens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reconciler.errors import ReconcilerError
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One entry of a 400's `details`."""
+
+    field: str
+    message: str
+
+
+class ApiError(ReconcilerError):
+    """The API did not do what was asked."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        path: str = "",
+        status: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        where = f"{method} {path}".strip()
+        full = f"{message} ({where}{f' -> {status}' if status else ''})" if where else message
+        super().__init__(full, hint=hint)
+        self.method = method
+        self.path = path
+        self.status = status
+
+
+class TransportError(ApiError):
+    """No usable HTTP answer (connection refused or dropped, read timeout)."""
+
+
+class DeadlineExceeded(ApiError):
+    """The request's total deadline passed while retrying."""
+
+
+class ProtocolError(ApiError):
+    """The server's answer does not follow the contract."""
+
+
+class AuthError(ApiError):
+    """Credentials refused, or a fresh token refused again."""
+
+
+class ScopeError(ApiError):
+    """The token lacks a scope the call needs."""
+
+    def __init__(self, message: str, *, required_scope: str, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.required_scope = required_scope
+
+
+class NotFoundError(ApiError):
+    """The resource (or operation) does not exist."""
+
+
+class ValidationError(ApiError):
+    """400 invalid_request; `details` says which fields and why."""
+
+    def __init__(self, message: str, *, details: tuple[FieldProblem, ...] = (), **kw: object):
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.details = details
+
+
+class OperationInProgressError(ApiError):
+    """409: another activation on the same resource is still running."""
+
+    def __init__(self, message: str, *, operation_id: str | None = None, **kw: object):
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.operation_id = operation_id
+
+
+class NameConflictError(ApiError):
+    """409 name_conflict: a resource with that name already exists."""
+
+
+class PreconditionFailedError(ApiError):
+    """412: the resource changed since we read its versionTag."""
+
+
+class PreconditionRequiredError(ApiError):
+    """428: a write was sent without If-Match."""
+
+
+class RateLimitedError(ApiError):
+    """429 that outlasted our retries."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object):
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class ServerError(ApiError):
+    """5xx that outlasted our retries."""
+
+
+class OperationFailedError(ApiError):
+    """An asynchronous activation ended FAILED."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation_id: str,
+        code: str = "",
+        partially_applied: bool = False,
+        **kw: object,
+    ) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.operation_id = operation_id
+        self.code = code
+        self.partially_applied = partially_applied
+
+
+class OperationTimeoutError(ApiError):
+    """Activations still running when the waiter's deadline passed."""
+
+    def __init__(self, message: str, *, operation_ids: tuple[str, ...] = (), **kw: object):
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.operation_ids = operation_ids
