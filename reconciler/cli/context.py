@@ -1,0 +1,138 @@
+"""The edge: read the environment and the spec once, build the objects commands use.
+
+This is the only module that reads `os.environ` (besides command modules passing it here);
+everything below receives values.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from reconciler import __version__
+from reconciler.cxone import ClientOptions, CxoneClient
+from reconciler.cxone.api import CarrierCapacity
+from reconciler.errors import ConfigError, SpecError
+from reconciler.spec import DesiredState, load_desired_state
+from reconciler.state.audit import AuditLog, detect_actor, detect_git_commit
+from reconciler.state.layout import StateDir
+
+DEFAULT_STATE_DIR = ".reconciler"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What one command invocation works with."""
+
+    spec_dir: Path
+    desired: DesiredState
+    env: Mapping[str, str]
+    command: str
+
+    @property
+    def environment(self) -> str:
+        return self.desired.environment
+
+    @property
+    def base_url(self) -> str:
+        override = self.env.get("CXONE_BASE_URL")
+        if override:
+            return override
+        if self.desired.tenant is not None:
+            return self.desired.tenant.spec.base_url
+        return "https://platform.nicecxone.com"
+
+    @property
+    def carrier(self) -> CarrierCapacity | None:
+        tenant = self.desired.tenant
+        if tenant is None or tenant.spec.carrier is None:
+            return None
+        c = tenant.spec.carrier
+        return CarrierCapacity(c.max_trunks, c.current_utilization_percent)
+
+    @property
+    def prune(self) -> bool:
+        return bool(self.desired.tenant and self.desired.tenant.spec.prune)
+
+    def client(self) -> CxoneClient:
+        """An API client for the tenant, credentials from the variables the Tenant names."""
+        tenant = self.desired.tenant
+        id_var = tenant.spec.credentials.client_id_env if tenant else "CXONE_CLIENT_ID"
+        secret_var = tenant.spec.credentials.client_secret_env if tenant else "CXONE_CLIENT_SECRET"
+        missing = [v for v in (id_var, secret_var) if not self.env.get(v)]
+        if missing:
+            raise ConfigError(
+                f"credentials missing: set {' and '.join(missing)}",
+                hint="the Tenant spec's `credentials` names the variables; for the local "
+                "emulator any values work",
+            )
+        options = ClientOptions(command=f"reconciler {self.command}")
+        return CxoneClient(
+            self.base_url, self.env[id_var], SecretStr(self.env[secret_var]), options=options
+        )
+
+    def webhook_secrets(self) -> dict[str, SecretStr]:
+        """The webhook tokens the specs reference, for the variables that are set."""
+        out = {}
+        for w in self.desired.webhooks:
+            value = self.env.get(w.token_env)
+            if value:
+                out[w.token_env] = SecretStr(value)
+        return out
+
+    def state_dir(self) -> StateDir:
+        root = Path(self.env.get("RECONCILER_STATE_DIR") or DEFAULT_STATE_DIR)
+        state = StateDir(root, self.environment)
+        state.ensure()
+        return state
+
+    def audit(self) -> AuditLog:
+        return AuditLog(self.state_dir().audit_path)
+
+    @property
+    def actor(self) -> str:
+        return detect_actor(self.env)
+
+    @property
+    def git_commit(self) -> str | None:
+        return detect_git_commit(self.spec_dir)
+
+
+def load_context(spec_dir: str, command: str, env: Mapping[str, str] | None = None) -> Context:
+    """Load and validate the specs; print every diagnostic and raise on errors."""
+    path = Path(spec_dir)
+    try:
+        desired = load_desired_state(path)
+    except SpecError as exc:
+        for d in getattr(exc, "diagnostics", ()):
+            print(d.render(), file=sys.stderr)
+        raise SpecError(
+            "the specs are invalid; nothing was sent to the API",
+            hint=f"run `reconciler validate {spec_dir}` for details",
+        ) from exc
+    return Context(path, desired, dict(os.environ if env is None else env), command)
+
+
+def now_iso() -> str:
+    """The current UTC time, ISO 8601, seconds precision."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def add_spec_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("spec_dir", metavar="SPEC_DIR", help="one environment's spec directory")
+
+
+def colour_enabled(stream: object, env: Mapping[str, str]) -> bool:
+    """Colours only on a terminal, and never when NO_COLOR is set (no-color.org)."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and "NO_COLOR" not in env and env.get("TERM") != "dumb"
+
+
+TOOL_VERSION = __version__

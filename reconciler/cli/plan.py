@@ -1,0 +1,88 @@
+"""`reconciler plan`: read the live tenant, print the plan, optionally save it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+from reconciler.cli.context import (
+    TOOL_VERSION,
+    Context,
+    add_spec_dir,
+    colour_enabled,
+    load_context,
+    now_iso,
+)
+from reconciler.engine.desired import plan_desired_state
+from reconciler.engine.observe import LiveState
+from reconciler.engine.plan import Plan, save_plan
+from reconciler.render.json import render_plan_json
+from reconciler.render.markdown import render_plan_markdown
+from reconciler.render.text import render_plan_text
+
+HELP = "read the live tenant and show what apply would change (read-only)"
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "plan",
+        help=HELP,
+        description=HELP + ". Exit 0, or with --detailed-exitcode: "
+        "0 no changes, 2 changes; 1 on error.",
+    )
+    add_spec_dir(p)
+    p.add_argument(
+        "--format",
+        choices=("text", "markdown", "json"),
+        default="text",
+        help="text (terminal, default), markdown (PR comment), json",
+    )
+    p.add_argument("--out", metavar="PLAN", help="save the plan (JSON) for `apply --plan`")
+    p.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help="exit 2 when there are changes, 0 when there are none",
+    )
+    p.add_argument(
+        "--resend-secrets",
+        action="store_true",
+        help="re-send write-only webhook tokens even when nothing else changed",
+    )
+    p.set_defaults(func=run)
+
+
+async def compute(ctx: Context, *, resend_secrets: bool = False) -> tuple[Plan, LiveState]:
+    """Observe and plan, closing the client afterwards."""
+    async with ctx.client() as api:
+        return await plan_desired_state(
+            api,
+            ctx.desired,
+            prune=ctx.prune,
+            resend_secrets=resend_secrets,
+            git_commit=ctx.git_commit,
+            created_at=now_iso(),
+            tool_version=TOOL_VERSION,
+        )
+
+
+def render(plan: Plan, fmt: str, ctx: Context) -> str:
+    if fmt == "json":
+        return render_plan_json(plan)
+    if fmt == "markdown":
+        return render_plan_markdown(plan)
+    return render_plan_text(plan, colour=colour_enabled(sys.stdout, ctx.env))
+
+
+def run(args: argparse.Namespace) -> int:
+    ctx = load_context(args.spec_dir, "plan")
+    plan, _ = asyncio.run(compute(ctx, resend_secrets=args.resend_secrets))
+    sys.stdout.write(render(plan, args.format, ctx))
+    if args.out:
+        save_plan(plan, Path(args.out))
+        print(f"Saved the plan to {args.out} (plan digest {plan.digest}).", file=sys.stderr)
+    if args.detailed_exitcode and plan.has_changes:
+        return 2
+    return 0

@@ -1,0 +1,101 @@
+"""Normalizers: turn a desired or live body into the JSON the diff compares.
+
+Small objects registered per kind instead of `if` branches in the diff
+(gitops-engine's `Normalizer`). Both sides go through the same pydantic model first, so
+defaults are explicit on both sides and numbers are compared by value (4 == 4.0).
+"""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.resources import Body, body_to_json
+
+JsonDict = dict[str, Any]
+
+# Lists whose order means nothing to the API: compared as sorted sets.
+UNORDERED_LISTS: dict[str, tuple[str, ...]] = {
+    "Campaign": ("dnc_lists",),
+    "DialerSettings": (),
+    "Webhook": ("events",),
+}
+# Write-only fields: never returned by a GET, so never compared (contract §7).
+WRITE_ONLY: dict[str, tuple[str, ...]] = {"Webhook": ("auth.token",)}
+
+
+@dataclass(frozen=True)
+class IgnoreRule:
+    """Fields a team leaves unmanaged (Argo CD ignoreDifferences / Terraform ignore_changes)."""
+
+    kind: str
+    paths: tuple[str, ...]
+    name: str | None = None  # fnmatch glob; None matches every resource of the kind
+
+    def matches(self, kind: str, name: str) -> bool:
+        return kind == self.kind and (self.name is None or fnmatch.fnmatchcase(name, self.name))
+
+
+def _pop_path(data: JsonDict, dotted: str) -> None:
+    *parents, leaf = dotted.split(".")
+    node: Any = data
+    for part in parents:
+        if not isinstance(node, dict) or part not in node:
+            return
+        node = node[part]
+    if isinstance(node, dict):
+        node.pop(leaf, None)
+
+
+def _get_path(data: JsonDict, dotted: str) -> tuple[bool, Any]:
+    node: Any = data
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
+
+
+def _set_path(data: JsonDict, dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    node = data
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[leaf] = value
+
+
+@dataclass(frozen=True)
+class Normalizer:
+    """Per-kind normalisation for comparison, with the user's ignore rules."""
+
+    ignore_rules: tuple[IgnoreRule, ...] = ()
+
+    def ignored_paths(self, kind: str, name: str) -> tuple[str, ...]:
+        paths: list[str] = []
+        for rule in self.ignore_rules:
+            if rule.matches(kind, name):
+                paths.extend(rule.paths)
+        return tuple(sorted(set(paths)))
+
+    def comparable(self, kind: str, name: str, body: Body) -> JsonDict:
+        """The JSON compared by the diff: no secrets, sets sorted, ignored fields removed."""
+        data = body_to_json(body)
+        for path in (*WRITE_ONLY.get(kind, ()), *self.ignored_paths(kind, name)):
+            _pop_path(data, path)
+        for key in UNORDERED_LISTS.get(kind, ()):
+            if isinstance(data.get(key), list):
+                data[key] = sorted(data[key])
+        return data
+
+    def merge_ignored(self, kind: str, name: str, desired: JsonDict, live: JsonDict) -> JsonDict:
+        """The body to send on update: desired, but live values for ignored fields."""
+        merged = copy.deepcopy(desired)
+        for path in self.ignored_paths(kind, name):
+            found, value = _get_path(live, path)
+            if found:
+                _set_path(merged, path, copy.deepcopy(value))
+            else:
+                _pop_path(merged, path)
+        return merged

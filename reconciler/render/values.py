@@ -1,0 +1,63 @@
+"""Formatting shared by the renderers: values, summaries, predictions. Pure functions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reconciler.engine.plan import Change, FieldChange, Plan
+
+
+def value(v: Any) -> str:
+    """A JSON value as a reviewer reads it (`4.0`, `"national"`, `["a", "b"]`)."""
+    return json.dumps(v, ensure_ascii=False, sort_keys=True)
+
+
+def field_line(change: FieldChange) -> tuple[str, str]:
+    """(symbol, text) of one field change."""
+    if change.before is None:
+        return (
+            "+",
+            f"{change.path}: {value(change.after) if not change.sensitive else '(sensitive)'}",
+        )
+    if change.after is None:
+        return "-", f"{change.path}: {value(change.before)}"
+    if change.sensitive:
+        return "~", f"{change.path}: (sensitive) will be re-sent"
+    return "~", f"{change.path}: {value(change.before)} -> {value(change.after)}"
+
+
+def summary_line(plan: Plan) -> str:
+    """`Plan: 1 to create, 2 to update, 0 to delete.`"""
+    s = plan.summary()
+    return f"Plan: {s['create']} to create, {s['update']} to update, {s['delete']} to delete."
+
+
+def _pct(x: Any) -> str:
+    return f"{float(x) * 100:.2f}%" if isinstance(x, (int, float)) else "n/a"
+
+
+def prediction_lines(change: Change) -> list[str]:
+    """Predicted abandonment, utilisation and line use before and after, one line each."""
+    pred = change.prediction
+    if not pred:
+        return []
+    before, after = pred.get("before"), pred.get("after")
+    lines = []
+
+    def fmt(block: dict[str, Any] | None, key: str, pct: bool) -> str:
+        if not block:
+            return "-"
+        v = block.get(key)
+        if key == "abandonment_rate" and block.get("abandonment_rate_ci95"):
+            lo, hi = block["abandonment_rate_ci95"]
+            return f"{_pct(v)} (95% CI {_pct(lo)}-{_pct(hi)})"
+        return _pct(v) if pct else str(v)
+
+    for label, key, pct in (
+        ("abandonment", "abandonment_rate", True),
+        ("agent utilisation", "agent_utilization", True),
+        ("peak lines", "peak_concurrent_calls", False),
+    ):
+        lines.append(f"predicted {label}: {fmt(before, key, pct)} -> {fmt(after, key, pct)}")
+    return lines
