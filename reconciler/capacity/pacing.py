@@ -48,6 +48,7 @@ from __future__ import annotations
 import heapq
 import math
 import random
+import sys
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,6 +73,7 @@ class ReplicationFigures:
     abandoned: int
     blocked: int
     busy_agent_seconds: float
+    measured_sec: float  # the window actually measured (shorter if max_events cut it)
     wait_seconds: float
     peak_lines: int
     events: int  # warm-up included
@@ -109,13 +111,11 @@ def simulate(
 
 
 def summarise(
-    runs: list[ReplicationFigures], agents: int, window_sec: float, *, per_sec: float | None = None
+    runs: list[ReplicationFigures], agents: int, report_window_sec: float
 ) -> SimulationResult:
-    """Pool replications into a SimulationResult (counts per replication, rounded).
-
-    With `per_sec`, counts are rescaled from `window_sec` to a window of that length.
-    """
-    windows = len(runs) * window_sec / (per_sec or window_sec)  # report windows simulated
+    """Pool replications into a SimulationResult, counts per `report_window_sec`, rounded."""
+    measured = sum(r.measured_sec for r in runs)
+    windows = measured / report_window_sec if measured > 0 else 1.0
     answered = sum(r.answered for r in runs)
     abandoned = sum(r.abandoned for r in runs)
     return SimulationResult(
@@ -123,8 +123,9 @@ def summarise(
         abandonment_rate_ci95=ratio_ci95(
             [float(r.abandoned) for r in runs], [float(r.answered) for r in runs]
         ),
-        agent_utilization=sum(r.busy_agent_seconds for r in runs)
-        / (agents * window_sec * len(runs)),
+        agent_utilization=(
+            sum(r.busy_agent_seconds for r in runs) / (agents * measured) if measured else 0.0
+        ),
         average_wait_sec=sum(r.wait_seconds for r in runs) / answered if answered else 0.0,
         peak_concurrent_calls=max(r.peak_lines for r in runs),
         calls_blocked_by_carrier=round(sum(r.blocked for r in runs) / windows),
@@ -144,8 +145,13 @@ def run_replication(
     *,
     warmup_sec: float,
     window_sec: float,
+    max_events: int | None = None,
 ) -> ReplicationFigures:
-    """One replication: fluid warm start, warm-up, then `window_sec` measured."""
+    """One replication: fluid warm start, warm-up, then `window_sec` measured.
+
+    `max_events` caps the events of the measured window: the window ends early when they
+    are spent (a hard bound on the cost, whatever the floor size), `measured_sec` says so.
+    """
     agents = pacing.agents
     preview = pacing.dialer_type == "preview"
     ratio = pacing.effective_ratio
@@ -186,6 +192,7 @@ def run_replication(
     stop = warmup_sec
     end = warmup_sec + window_sec
     measuring = False
+    limit = sys.maxsize
     while True:
         # Pacing: top the outstanding dials up after every event (and at the start).
         if idle:
@@ -214,6 +221,9 @@ def run_replication(
                     need -= 1
                 if lines > peak:
                     peak = lines
+        if events >= limit:
+            end = t  # the event budget is spent: the measured window ends here
+            break
         if not heap:
             # Nothing in flight and nothing to dial: the floor stays idle to the end.
             if not measuring:
@@ -230,6 +240,8 @@ def run_replication(
                 break
             # End of the warm-up: keep the state, forget what was counted.
             measuring = True
+            if max_events is not None:
+                limit = events + max_events
             placed = answered = abandoned = blocked = 0
             busy_area = wait_sum = 0.0
             peak = lines
@@ -297,6 +309,7 @@ def run_replication(
         abandoned=abandoned,
         blocked=blocked,
         busy_agent_seconds=busy_area,
+        measured_sec=end - warmup_sec if measuring else window_sec,
         wait_seconds=wait_sum,
         peak_lines=peak,
         events=events,

@@ -39,9 +39,6 @@ Budget = Literal["fast", "full"]
 REPORT_WINDOW_SEC = 3600.0  # counts are always reported per 60 minutes
 FAST_EVENT_BUDGET = 6000
 FAST_REPLICATIONS = 4
-# Below this window a large floor's estimate is mostly start-up; the event budget is
-# exceeded rather than going shorter.
-FAST_MIN_WINDOW_SEC = 300.0
 
 
 def predict(
@@ -105,15 +102,18 @@ def _event_rate(pacing: Pacing, traffic: Traffic) -> float:
     k = h * p * pacing.effective_ratio * pacing.agent_availability_estimate
     k /= traffic.ring_time_sec
     talking = min(pacing.agents * k / (1.0 + k * (1.0 + w / h)), pacing.max_simultaneous_calls)
-    connects = talking / h
-    # Per connected call: 1/p dial resolutions, one talk end, one wrap end if any.
-    return max(connects * (1.0 / p + 1.0 + (1.0 if w > 0 else 0.0)), 1e-9)
+    dials = talking / h / p
+    if pacing.call_spacing_ms:
+        # Spacing throttles launches; each throttled launch also costs a timer event.
+        dials = min(dials, 2000.0 / pacing.call_spacing_ms)
+    # Per dial one resolution; per connected call one talk end and one wrap end if any.
+    return max(dials * (1.0 + p * (1.0 + (1.0 if w > 0 else 0.0))), 1e-9)
 
 
 def _fast_simulation(pacing: Pacing, traffic: Traffic, seed: int) -> SimulationResult:
     per_replication = FAST_EVENT_BUDGET / FAST_REPLICATIONS / _event_rate(pacing, traffic)
     warmup = min(default_warmup_sec(traffic), 0.25 * per_replication)
-    window = min(REPORT_WINDOW_SEC, max(per_replication - warmup, FAST_MIN_WINDOW_SEC))
+    window = min(REPORT_WINDOW_SEC, per_replication - warmup)
     runs = [
         run_replication(
             pacing,
@@ -121,14 +121,16 @@ def _fast_simulation(pacing: Pacing, traffic: Traffic, seed: int) -> SimulationR
             random.Random(f"reconciler.capacity.predict/{seed}/{i}"),
             warmup_sec=warmup,
             window_sec=window,
+            max_events=FAST_EVENT_BUDGET // FAST_REPLICATIONS,
         )
         for i in range(FAST_REPLICATIONS)
     ]
-    result = summarise(runs, pacing.agents, window, per_sec=REPORT_WINDOW_SEC)
+    result = summarise(runs, pacing.agents, REPORT_WINDOW_SEC)
+    measured = sum(run.measured_sec for run in runs) / len(runs)
     return replace(
         result,
         note=(
-            f"fast prediction: {FAST_REPLICATIONS} replications of {window / 60:.1f} min"
+            f"fast prediction: {FAST_REPLICATIONS} replications of {measured / 60:.1f} min"
             f" after {warmup:.0f} s warm-up, counts scaled to 60 min"
         ),
     )
