@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import select
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -168,3 +171,50 @@ def test_journal_without_begin_is_corrupt(state: StateDir) -> None:
     (state.journal_dir / "x.jsonl").write_text('{"type":"intent","step":1}\n')
     with pytest.raises(StateError, match="does not start with a begin record"):
         find_unfinished(state)
+
+
+KILLED_RUN = """
+import os, sys
+from pathlib import Path
+from reconciler.state.journal import Journal
+from reconciler.state.layout import StateDir
+journal = Journal.begin(StateDir(Path(sys.argv[1]), "prod"), run_id="killed", command="apply",
+                        plan_digest=None, snapshot_id="snap", pid=os.getpid())
+journal.intent(1, kind="Campaign", name="A", action="update", resource_id="c-1",
+               version_tag_before="v1")
+journal.result(1, outcome="succeeded", version_tag_after="v2")
+journal.intent(2, kind="Webhook", name="W", action="delete", resource_id="w-1",
+               version_tag_before="v7")
+print("writing step 2", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_run_killed_mid_apply_is_found(state: StateDir) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_RUN, str(state.root)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        assert proc.stdout is not None
+        ready, _, _ = select.select([proc.stdout], [], [], 30.0)
+        assert ready and proc.stdout.readline().strip() == "writing step 2"
+    finally:
+        proc.kill()  # SIGKILL: nothing gets to finish the journal
+        proc.wait(timeout=30.0)
+    run = find_unfinished(state)
+    assert run is not None
+    assert (run.run_id, run.pid, run.snapshot_id, run.torn_tail) == (
+        "killed",
+        proc.pid,
+        "snap",
+        False,
+    )
+    assert [(s.step, s.action, s.outcome) for s in run.steps] == [
+        (1, "update", "succeeded"),
+        (2, "delete", None),
+    ]
+    assert run.steps[1].version_tag_before == "v7"
