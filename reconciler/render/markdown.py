@@ -118,7 +118,7 @@ def _assemble(
 
 def render_plan_markdown(plan: Plan, *, budget: int = DEFAULT_BUDGET) -> str:
     """Plan -> a PR comment (marker, summary table, collapsible diffs, warnings)."""
-    status = summary_line(plan) if plan.has_changes else "No changes."
+    status = summary_line(plan).removeprefix("Plan: ") if plan.has_changes else "no changes."
     head = [
         plan_marker(plan.environment),
         f"### reconciler plan for `{plan.environment}`: {status}",

@@ -1,0 +1,120 @@
+"""Small builders of valid API bodies and live records for tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import SecretStr
+
+from reconciler.cxone.api import LiveCampaign, LiveSettings, LiveWebhook
+from reconciler.engine.observe import LiveState
+from reconciler.engine.pairing import DesiredResource
+from reconciler.resources import CampaignBody, SettingsBody, WebhookAuth, WebhookBody
+
+
+def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def settings_json(**changes: Any) -> dict[str, Any]:
+    base = {
+        "name": "Predictive_Outbound_01",
+        "type": "predictive",
+        "concurrency": {"max_agents": 50, "max_simultaneous_calls": 80, "call_spacing_ms": 150},
+        "algorithm": {
+            "type": "predictive",
+            "abandonment_rate_target": 0.03,
+            "agent_availability_estimate": 0.85,
+            "dial_ratio": 1.6,
+            "warm_line_timeout_sec": 2,
+        },
+    }
+    return deep_merge(base, changes)
+
+
+def campaign_json(name: str, **changes: Any) -> dict[str, Any]:
+    base = deep_merge(
+        settings_json(),
+        {
+            "name": name,
+            "concurrency": {"max_agents": 20, "max_simultaneous_calls": 30},
+            "calling_hours": {"start": "09:00", "end": "20:00", "timezone": "America/New_York"},
+            "dnc_lists": ["national", "internal"],
+        },
+    )
+    return deep_merge(base, changes)
+
+
+def webhook_json(name: str, **changes: Any) -> dict[str, Any]:
+    base = {
+        "name": name,
+        "url": "https://wfm.example.com/hooks/dialer",
+        "events": ["dialer.settings.updated", "dialer.campaign.activated"],
+        "auth": {"type": "bearer"},
+        "retryPolicy": {"maxRetries": 3, "backoffMultiplier": 2, "timeoutSec": 10},
+    }
+    return deep_merge(base, changes)
+
+
+def live_state(
+    settings: dict[str, Any] | None = None,
+    campaigns: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    webhooks: list[dict[str, Any]] = (),  # type: ignore[assignment]
+) -> LiveState:
+    s = LiveSettings(SettingsBody.model_validate(settings or settings_json()), "v-s1")
+    cs = {
+        c["name"]: LiveCampaign(f"c-{i:06d}", CampaignBody.model_validate(c), f"v-c{i}")
+        for i, c in enumerate(campaigns, start=1)
+    }
+    ws = {
+        w["name"]: LiveWebhook(f"w-{i:04d}", WebhookBody.model_validate(w), f"v-w{i}")
+        for i, w in enumerate(webhooks, start=1)
+    }
+    return LiveState(s, cs, ws)
+
+
+def desired(
+    settings: dict[str, Any] | None = None,
+    campaigns: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    webhooks: list[dict[str, Any]] = (),  # type: ignore[assignment]
+) -> list[DesiredResource]:
+    out = []
+    if settings is not None:
+        out.append(
+            DesiredResource(
+                "DialerSettings",
+                settings["name"],
+                SettingsBody.model_validate(settings),
+                "specs/t/dialer-settings.yaml:2:1",
+            )
+        )
+    for c in campaigns:
+        out.append(
+            DesiredResource(
+                "Campaign",
+                c["name"],
+                CampaignBody.model_validate(c),
+                f"specs/t/campaigns/{c['name']}.yaml:2:1",
+            )
+        )
+    for w in webhooks:
+        out.append(
+            DesiredResource(
+                "Webhook",
+                w["name"],
+                WebhookBody.model_validate(w),
+                f"specs/t/webhooks/{w['name']}.yaml:2:1",
+                secret_env="WFM_WEBHOOK_TOKEN",
+            )
+        )
+    return out
+
+
+def with_token(body: WebhookBody, token: str) -> WebhookBody:
+    return body.model_copy(update={"auth": WebhookAuth(type="bearer", token=SecretStr(token))})

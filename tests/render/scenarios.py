@@ -1,0 +1,120 @@
+"""The fixed scenario set every renderer is golden-tested on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from reconciler.engine.normalize import IgnoreRule, Normalizer
+from reconciler.engine.plan import Plan, PlanWarning
+from reconciler.engine.planner import PlanOptions, build_plan
+from tests.factories import campaign_json, desired, live_state, settings_json, webhook_json
+
+FIXED = {
+    "spec_digest": "sha256:" + "ab" * 32,
+    "git_commit": "0123456789abcdef" * 2 + "01234567",
+    "created_at": "2026-11-24T05:00:00Z",
+    "tool_version": "0.1.0",
+}
+
+
+def _plan(d, live, options=PlanOptions(), warnings=(), environment="prod") -> Plan:  # type: ignore[no-untyped-def]
+    return build_plan(
+        environment=environment, desired=d, live=live, options=options, warnings=warnings, **FIXED
+    )  # type: ignore[arg-type]
+
+
+def create() -> Plan:
+    live = live_state(campaigns=[campaign_json("Existing")])
+    return _plan(
+        desired(
+            campaigns=[
+                campaign_json("Existing"),
+                campaign_json("New_West", calling_hours={"timezone": "America/Los_Angeles"}),
+            ]
+        ),
+        live,
+    )
+
+
+def update() -> Plan:
+    live = live_state(campaigns=[campaign_json("Collections_East", algorithm={"dial_ratio": 1.2})])
+    d = desired(
+        settings=settings_json(concurrency={"max_agents": 40}),
+        campaigns=[
+            campaign_json(
+                "Collections_East",
+                algorithm={"dial_ratio": 1.4},
+                dnc_lists=["national", "internal", "state"],
+            )
+        ],
+    )
+    return _plan(d, live)
+
+
+def delete() -> Plan:
+    live = live_state(
+        campaigns=[campaign_json("Keep"), campaign_json("Old_Promo")],
+        webhooks=[webhook_json("Old_Hook")],
+    )
+    return _plan(desired(campaigns=[campaign_json("Keep")]), live, PlanOptions(prune=True))
+
+
+def no_change() -> Plan:
+    live = live_state(campaigns=[campaign_json("A")], webhooks=[webhook_json("WFM_Dialer_Sync")])
+    return _plan(
+        desired(
+            settings=settings_json(),
+            campaigns=[campaign_json("A")],
+            webhooks=[webhook_json("WFM_Dialer_Sync")],
+        ),
+        live,
+    )
+
+
+def sensitive() -> Plan:
+    live = live_state(webhooks=[webhook_json("WFM_Dialer_Sync")])
+    d = desired(
+        webhooks=[
+            webhook_json("WFM_Dialer_Sync", retryPolicy={"maxRetries": 5}),
+            webhook_json("WFM_New"),
+        ]
+    )
+    return _plan(d, live)
+
+
+def warnings() -> Plan:
+    live = live_state(campaigns=[campaign_json("A"), campaign_json("Unmanaged_One")])
+    d = desired(campaigns=[campaign_json("A", concurrency={"max_agents": 25})])
+    w = (
+        PlanWarning(
+            "campaigns A and B overlap 13:00-20:00 UTC and together need 90 lines; "
+            "82 trunks are free",
+            "specs/prod/campaigns/A.yaml:4:3",
+            "trunk-overlap",
+        ),
+    )
+    rules = Normalizer((IgnoreRule("Campaign", ("concurrency.call_spacing_ms",)),))
+    return _plan(d, live, PlanOptions(normalizer=rules), w)
+
+
+def huge() -> Plan:
+    names = [f"Campaign_{i:04d}" for i in range(2000)]
+    live = live_state(campaigns=[campaign_json(n) for n in names])
+    d = desired(
+        campaigns=[
+            campaign_json(n, concurrency={"max_agents": 21}, algorithm={"dial_ratio": 1.5})
+            for n in names
+        ]
+    )
+    return _plan(d, live)
+
+
+SCENARIOS: dict[str, Callable[[], Plan]] = {
+    "create": create,
+    "update": update,
+    "delete": delete,
+    "no_change": no_change,
+    "sensitive": sensitive,
+    "warnings": warnings,
+    "huge": huge,
+}
