@@ -95,7 +95,7 @@ def test_write_only_token_is_sent_on_create_not_compared_and_forced_by_option() 
     d = desired(webhooks=[webhook_json("H"), webhook_json("New")])
     p = plan(d, live)
     assert [c.address for c in p.changes] == ["Webhook.New"]
-    token = [c for c in p.changes[0].diff if c.path == "auth.token"][0]
+    token = next(c for c in p.changes[0].diff if c.path == "auth.token")
     assert token.sensitive and token.after == "(sensitive)"
     forced = plan(d, live, resend_secrets=True)
     assert [c.address for c in forced.changes] == ["Webhook.H", "Webhook.New"]

@@ -17,7 +17,7 @@ FIXED = {
 }
 
 
-def _plan(d, live, options=PlanOptions(), warnings=(), environment="prod") -> Plan:  # type: ignore[no-untyped-def]
+def _plan(d, live, options=None, warnings=(), environment="prod") -> Plan:  # type: ignore[no-untyped-def]
     return build_plan(
         environment=environment, desired=d, live=live, options=options, warnings=warnings, **FIXED
     )  # type: ignore[arg-type]
