@@ -19,7 +19,12 @@ FIXED = {
 
 def _plan(d, live, options=None, warnings=(), environment="prod") -> Plan:  # type: ignore[no-untyped-def]
     return build_plan(
-        environment=environment, desired=d, live=live, options=options, warnings=warnings, **FIXED
+        environment=environment,
+        desired=d,
+        live=live,
+        options=options or PlanOptions(),
+        warnings=warnings,
+        **FIXED,
     )  # type: ignore[arg-type]
 
 
