@@ -15,6 +15,7 @@ On top of the safe loader this module:
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -67,13 +68,23 @@ _CoreResolver.add_implicit_resolver(
 )
 
 
-if hasattr(yaml, "CParser"):
+def _libyaml_parser() -> Any:
+    try:
+        module = importlib.import_module("yaml._yaml")
+    except ImportError:  # pragma: no cover - pyyaml built without libyaml
+        return None
+    return getattr(module, "CParser", None)
 
-    class _Composer(yaml.CParser, _CoreResolver):  # type: ignore[misc,name-defined]
+
+_CParser: Any = _libyaml_parser()
+
+if _CParser is not None:
+
+    class _Composer(_CParser, _CoreResolver):  # type: ignore[misc]
         """libyaml parser and composer with the core resolver."""
 
         def __init__(self, stream: str) -> None:
-            yaml.CParser.__init__(self, stream)  # type: ignore[attr-defined]
+            _CParser.__init__(self, stream)
             _CoreResolver.__init__(self)
 
 else:  # pragma: no cover - exercised only where pyyaml was built without libyaml
