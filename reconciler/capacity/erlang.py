@@ -27,7 +27,7 @@ def _check(traffic_erlangs: float, servers: int) -> None:
 def erlang_b(traffic_erlangs: float, servers: int) -> float:
     """Probability that a call offered to `servers` trunks carrying A Erlangs is blocked."""
     _check(traffic_erlangs, servers)
-    blocking = 1.0
+    blocking: float = 1  # an int start keeps Fraction arguments exact (tests use that)
     for n in range(1, servers + 1):
         carried = traffic_erlangs * blocking
         blocking = carried / (n + carried)
