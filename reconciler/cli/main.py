@@ -18,6 +18,13 @@ from reconciler.errors import ReconcilerError
 # Order is the order of `reconciler --help`.
 COMMAND_MODULES: tuple[str, ...] = (
     "validate",
+    "plan",
+    "apply",
+    "drift",
+    "rollback",
+    "snapshots",
+    "audit",
+    "emulator",
 )
 
 # One table maps error classes to exit codes (first match wins; subclasses first).
