@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import SecretStr
@@ -22,6 +23,15 @@ CLIENT_ID = "reconciler-ci"
 SECRET = "s3cr3t-client-secret-4417"
 WEBHOOK_TOKEN = "wfm-webhook-token-9d2f"
 BASE_URL = "http://127.0.0.1:8443"
+
+T = TypeVar("T")
+
+
+async def first(items: AsyncIterator[T]) -> T:
+    """The first item of an async iterator."""
+    async for item in items:
+        return item
+    raise AssertionError("empty")
 
 
 class FakeTime:

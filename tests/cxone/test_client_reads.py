@@ -12,7 +12,7 @@ from reconciler.cxone.api import CarrierCapacity, SimulatorRequest
 from reconciler.cxone.auth import checked_base_url
 from reconciler.errors import ConfigError
 from reconciler.resources import Concurrency
-from tests.cxone.test_client_harness import campaign_body, make_harness
+from tests.cxone.test_client_harness import campaign_body, first, make_harness
 
 
 async def test_reads_parse_into_records() -> None:
@@ -74,7 +74,7 @@ async def test_policy_simulator_metrics_and_audit() -> None:
                 carrier_max_concurrent=30,
             )
         )
-        campaign = [c async for c in client.iter_campaigns()][0]
+        campaign = await first(client.iter_campaigns())
         rows = [
             r
             async for r in client.iter_metrics(
@@ -127,7 +127,7 @@ def test_out_of_contract_values_are_a_protocol_error() -> None:
         "calling_hours": {"start": "09:00", "end": "17:00", "timezone": "UTC"},
         "dnc_lists": [],
     }
-    with pytest.raises(errors.ProtocolError, match="concurrency.max_agents"):
+    with pytest.raises(errors.ProtocolError, match=r"concurrency\.max_agents"):
         wire.parse_campaign(data)
 
 

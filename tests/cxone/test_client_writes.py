@@ -10,6 +10,7 @@ from reconciler.resources import CampaignBody
 from tests.cxone.test_client_harness import (
     WEBHOOK_TOKEN,
     campaign_body,
+    first,
     make_harness,
     webhook_body,
 )
@@ -19,7 +20,7 @@ WEBHOOKS = "/api/v1/integrations/webhooks"
 
 
 async def first_campaign(client: CxoneClient) -> LiveCampaign:
-    return [c async for c in client.iter_campaigns()][0]
+    return await first(client.iter_campaigns())
 
 
 async def audit_for(client: CxoneClient, entity_id: str) -> list[AuditLogEntry]:
@@ -52,9 +53,7 @@ async def test_stale_version_tag_is_precondition_failed_not_unknown() -> None:
         campaign = await first_campaign(client)
         h.emu.edit_campaign(campaign.body.name, {"dnc_lists": ["national", "x"]})
         with pytest.raises(errors.PreconditionFailedError) as caught:
-            await client.update_campaign(
-                campaign.id, campaign.body, if_match=campaign.version_tag
-            )
+            await client.update_campaign(campaign.id, campaign.body, if_match=campaign.version_tag)
     assert type(caught.value) is errors.PreconditionFailedError
     assert caught.value.status == 412
 
@@ -91,7 +90,7 @@ async def test_428_cannot_come_from_this_client() -> None:
     async with h.client() as client:
         campaign = await first_campaign(client)
         settings = await client.get_settings()
-        hook = [w async for w in client.iter_webhooks()][0]
+        hook = await first(client.iter_webhooks())
         with pytest.raises(ValueError, match="If-Match"):
             await client.update_campaign(campaign.id, campaign.body, if_match="")
         with pytest.raises(ValueError, match="If-Match"):
@@ -101,7 +100,8 @@ async def test_428_cannot_come_from_this_client() -> None:
             await client.put_settings(settings.body, if_match=settings.version_tag),
             await client.update_campaign(campaign.id, campaign.body, if_match=campaign.version_tag),
         ]
-        await client.update_webhook(hook.id, webhook_body(hook.body.name), if_match=hook.version_tag)
+        hook_body = webhook_body(hook.body.name)
+        await client.update_webhook(hook.id, hook_body, if_match=hook.version_tag)
         await client.wait_operations(ops, deadline_seconds=30)
     assert h.spy.if_match_missing == []
     assert 428 not in [r.status for r in h.emu.requests[before:]]
@@ -213,11 +213,12 @@ async def test_webhook_create_dropped_after_handling_returns_the_created_webhook
 async def test_webhook_put_dropped_after_handling_is_not_repeated() -> None:
     h = make_harness()
     async with h.client() as client:
-        hook = [w async for w in client.iter_webhooks()][0]
+        hook = await first(client.iter_webhooks())
         h.emu.faults.drop_connection(method="PUT", path=WEBHOOKS, after_handling=True)
         with pytest.raises(WriteOutcomeUnknown):
             await client.update_webhook(
-                hook.id, webhook_body(hook.body.name, "https://wfm.example.com/v2"),
+                hook.id,
+                webhook_body(hook.body.name, "https://wfm.example.com/v2"),
                 if_match=hook.version_tag,
             )
         after = await client.get_webhook(hook.id)
@@ -230,7 +231,7 @@ async def test_webhook_put_dropped_after_handling_is_not_repeated() -> None:
 async def test_webhook_delete_dropped_after_handling_counts_as_done() -> None:
     h = make_harness()
     async with h.client() as client:
-        hook = [w async for w in client.iter_webhooks()][0]
+        hook = await first(client.iter_webhooks())
         h.emu.faults.drop_connection(method="DELETE", path=WEBHOOKS, after_handling=True)
         await client.delete_webhook(hook.id, if_match=hook.version_tag)
         with pytest.raises(errors.NotFoundError):
