@@ -97,7 +97,8 @@ class SimulationResult:
 
     Counts are per replication (one `duration_minutes` window), averaged over the
     replications and rounded; `abandonment_rate` is pooled over all replications
-    (abandoned / live answers) and its interval comes from the spread between them.
+    (abandoned / live answers) and its interval comes from the spread between them (with
+    no abandonment at all: [0, the exact 95% upper bound for 0 of N live answers]).
     `events` is the total simulated events (warm-up included) over all replications.
     `note` says how the figures were obtained when that is not a plain simulation; it is
     for people and is not part of `to_json`.

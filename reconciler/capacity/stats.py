@@ -32,12 +32,16 @@ def ratio_ci95(numerators: Sequence[float], denominators: Sequence[float]) -> tu
     The residuals z_i = num_i − R·den_i carry the replication-to-replication spread of
     the pooled ratio R; its standard error is s_z / (√k · mean den). Clamped to [0, 1]:
     the ratios here are shares. With one replication there is no spread to measure and
-    the interval is [0, 1].
+    the interval is [0, 1]; with no event in any replication, see below.
     """
     k = len(numerators)
     total_den = sum(denominators)
     if k < 2 or total_den <= 0:
         return (0.0, 1.0) if k < 2 else (0.0, 0.0)
+    if sum(numerators) == 0:
+        # No event at all: the spread is zero but the rate is not known to be zero. The
+        # exact (Clopper-Pearson) upper bound for 0 of N, 1 − 0.025^(1/N) ≈ 3.7/N.
+        return 0.0, 1.0 - 0.025 ** (1.0 / total_den)
     ratio = sum(numerators) / total_den
     residuals = [n - ratio * d for n, d in zip(numerators, denominators, strict=True)]
     variance = sum(z * z for z in residuals) / (k - 1)

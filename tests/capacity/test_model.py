@@ -108,6 +108,8 @@ def test_ratio_interval() -> None:
     assert low == pytest.approx(0.11 - 4.303 * 0.01 / 3**0.5)
     assert high == pytest.approx(0.11 + 4.303 * 0.01 / 3**0.5)
     assert ratio_ci95([1.0, 3.0, 2.0], [100.0, 100.0, 100.0])[0] == 0.0  # clamped: a share
-    assert ratio_ci95([0.0, 0.0], [50.0, 60.0]) == (0.0, 0.0)
+    # No abandonment in 110 answers does not prove a zero rate: exact upper bound for 0/110.
+    assert ratio_ci95([0.0, 0.0], [50.0, 60.0]) == (0.0, pytest.approx(0.03298, abs=1e-5))
+    assert ratio_ci95([0.0, 0.0], [0.0, 0.0]) == (0.0, 0.0)
     assert ratio_ci95([1.0], [10.0]) == (0.0, 1.0)
     assert mean_ci95([2.0, 4.0]) == pytest.approx((3 - 12.706, 3 + 12.706))
