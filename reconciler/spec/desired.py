@@ -59,7 +59,7 @@ def validate_spec_dir(
         sink.extend(problems)
         if raw is not None:
             _digest_file(digest, spec_file.relative, raw)
-        if raw is not None and not documents and not problems:
+        if raw is not None and not problems and all(d.data is None for d in documents):
             sink.append(
                 Diagnostic.at(
                     Location(spec_file.display, 1, 1),

@@ -49,10 +49,7 @@ def parse_document(doc: YamlDocument, sink: list[Diagnostic]) -> ParsedDocument 
     """Validate one document; problems go to `sink`; None when it has errors."""
     data = doc.data
     if data is None:
-        sink.append(
-            Diagnostic.at(doc.start, "warning", "empty-document", "empty document is ignored")
-        )
-        return None
+        return None  # an empty document (e.g. after a trailing `---`), as kubectl skips it
     if not isinstance(data, dict):
         sink.append(
             Diagnostic.at(
@@ -169,6 +166,8 @@ def _prepare(
                 )
             )
             spec["auth"] = {k: v for k, v in auth.items() if k != "token"}
+            # The literal-secret error already says to add token_from: no second error.
+            spec["auth"].setdefault("token_from", {"env": "WEBHOOK_TOKEN"})
     return {**data, "spec": spec}
 
 
@@ -280,10 +279,22 @@ def _type_error(
         return Diagnostic.at(where, "error", "invalid-value", message)
     expected = _TYPE_WORDS[kind]
     hint = None
-    if isinstance(value, str) and kind in ("int_type", "float_type", "bool_type"):
+    typed_kinds = ("int_type", "float_type", "bool_type")
+    if isinstance(value, str) and kind in typed_kinds and _looks_typed(value):
         hint = f'remove the quotes: write {value}, not "{value}"'
     message = f"`{field_name}` must be {expected}, got {_describe(value)}"
     return Diagnostic.at(where, "error", "wrong-type", message, hint)
+
+
+def _looks_typed(text: str) -> bool:
+    """Whether a string would be a number or boolean without its quotes."""
+    if text in ("true", "false"):
+        return True
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _literal_guess(word: str, error: ErrorDetails) -> str | None:

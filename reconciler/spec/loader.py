@@ -206,7 +206,7 @@ class _Converter:
             if not isinstance(key_node, yaml.ScalarNode):
                 self.reject(key_node, "bad-key", "a mapping key must be a plain scalar")
             key = str(key_node.value)
-            if key == "<<" and key_node.tag != _STR:
+            if key == "<<" and not key_node.style:  # plain `<<` is YAML 1.1's merge key
                 self.reject(
                     key_node,
                     "merge-key",
@@ -281,6 +281,9 @@ def _syntax_error(path: str, exc: yaml.YAMLError) -> Diagnostic:
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     context = getattr(exc, "context", None)
+    context_mark = getattr(exc, "context_mark", None)
+    if context and context_mark is not None and context_mark.line + 1 != line:
+        context += f" started at line {context_mark.line + 1}"
     message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
     return Diagnostic(path, line, col, "error", message, None, "yaml-syntax")
 

@@ -19,6 +19,7 @@ from reconciler.resources import (
     WebhookBody,
     minutes_of_day,
 )
+from reconciler.spec.diagnostics import did_you_mean
 from reconciler.spec.jurisdictions import DEFAULT_JURISDICTION, JURISDICTIONS
 
 API_VERSION = "dialer.cxone/v1"
@@ -133,7 +134,9 @@ class Compliance(SpecModel):
     def _known(cls, value: str) -> str:
         if value not in JURISDICTIONS:
             known = ", ".join(sorted(JURISDICTIONS))
-            raise ValueError(f"unknown jurisdiction {value!r}: use one of {known}")
+            guess = did_you_mean(value, JURISDICTIONS)
+            hint = f"did you mean `{guess}`? " if guess else ""
+            raise ValueError(f"unknown jurisdiction {value!r}: {hint}use one of {known}")
         return value
 
 
