@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "snapshots",
     "audit",
     "emulator",
+    "demo",
 )
 
 # One table maps error classes to exit codes (first match wins; subclasses first).
