@@ -160,6 +160,7 @@ class _Converter:
     problems: list[Diagnostic]
     budget: _Budget
     stack: set[int]
+    root: yaml.Node | None = None
 
     def where(self, node: yaml.Node) -> Location:
         mark = node.start_mark
@@ -172,7 +173,7 @@ class _Converter:
         self.budget.nodes += 1
         if self.budget.nodes > MAX_NODES_PER_DOCUMENT:
             self.reject(
-                node,
+                self.root or node,  # the whole document is at fault, not the last node
                 "too-many-nodes",
                 f"document expands to more than {MAX_NODES_PER_DOCUMENT} nodes (an alias bomb?)",
                 "write the values out instead of repeating anchors and aliases",
@@ -334,7 +335,7 @@ def _document(
 ) -> YamlDocument | None:
     keys: dict[Loc, tuple[int, int]] = {}
     values: dict[Loc, tuple[int, int]] = {}
-    converter = _Converter(path, keys, values, problems, _Budget(), set())
+    converter = _Converter(path, keys, values, problems, _Budget(), set(), node)
     start = converter.where(node)
     try:
         data = converter.convert(node, ())
