@@ -18,6 +18,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from reconciler.cxone.emulator import edits
 from reconciler.cxone.emulator.access import RateLimiter, TokenStore
 from reconciler.cxone.emulator.analytics import METRIC_RANGES
 from reconciler.cxone.emulator.clock import Clock, SystemClock
@@ -102,30 +103,30 @@ class Emulator:
     def edit_settings(self, changes: JsonDict) -> None:
         """Deep-merge `changes` into the live settings (None deletes a key)."""
         self.tenant.tick()
-        self.tenant.edit_settings(changes)
+        edits.edit_settings(self.tenant, changes)
 
     def edit_campaign(self, name: str, changes: JsonDict) -> None:
         """Deep-merge `changes` into the live campaign `name`."""
         self.tenant.tick()
-        self.tenant.edit_campaign(name, changes)
+        edits.edit_campaign(self.tenant, name, changes)
 
     def add_campaign(self, body: JsonDict) -> str:
         """Create a campaign directly; returns its id."""
         self.tenant.tick()
-        return self.tenant.add_campaign(body)
+        return edits.add_campaign(self.tenant, body)
 
     def remove_campaign(self, name: str) -> None:
         """Delete the campaign `name` directly."""
         self.tenant.tick()
-        self.tenant.remove_campaign(name)
+        edits.remove_campaign(self.tenant, name)
 
     def edit_webhook(self, name: str, changes: JsonDict) -> None:
         """Deep-merge `changes` into the webhook `name`."""
-        self.tenant.edit_webhook(name, changes)
+        edits.edit_webhook(self.tenant, name, changes)
 
     def add_webhook(self, body: JsonDict) -> str:
         """Create a webhook directly (body with auth.token); returns its id."""
-        return self.tenant.add_webhook(body)
+        return edits.add_webhook(self.tenant, body)
 
     def set_metric(self, campaign_name: str, metric: str, value: float) -> None:
         """Every analytics row of that campaign reports `value` for `metric` from now on."""

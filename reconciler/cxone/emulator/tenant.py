@@ -47,7 +47,7 @@ class Tenant:
         self._faults = faults
         self._operation_seconds = operation_seconds
         self._tag_seed = tag_seed
-        self._on_event = on_event
+        self.emit = on_event
         self._counters: dict[str, int] = {}
         self.campaigns: dict[str, Resource] = {}
         self.webhooks: dict[str, Resource] = {}
@@ -55,7 +55,7 @@ class Tenant:
         self.audit: list[AuditEntry] = []
         now = iso(clock.now())
         self.settings = Resource(
-            SETTINGS_ID, bodies.settings_body(seed["settings"]), self._tag(), now, now
+            SETTINGS_ID, bodies.settings_body(seed["settings"]), self.new_tag(), now, now
         )
         for data in seed.get("campaigns", []):
             self._seed_campaign(data, now)
@@ -68,31 +68,35 @@ class Tenant:
         self._counters[counter] = self._counters.get(counter, 0) + 1
         return self._counters[counter]
 
-    def _tag(self) -> str:
+    def new_tag(self) -> str:
         raw = f"{self._tag_seed}:{self._next('tag')}".encode()
         return "v-" + hashlib.sha256(raw).hexdigest()[:10]
 
-    def _new_id(self, prefix: str) -> str:
+    def new_id(self, prefix: str) -> str:
         return f"{prefix}-{self._next(prefix):06d}"
 
     def _seed_campaign(self, data: JsonDict, now: str) -> None:
-        cid = str(data.get("id") or self._new_id("c"))
-        if cid in self.campaigns or self._campaign_named(str(data.get("name"))) is not None:
+        cid = str(data.get("id") or self.new_id("c"))
+        if cid in self.campaigns or self.campaign_named(str(data.get("name"))) is not None:
             raise ValueError(f"seed: campaign {data.get('name')!r} appears twice")
-        tag = str(data.get("versionTag") or self._tag())
+        tag = str(data.get("versionTag") or self.new_tag())
         self.campaigns[cid] = Resource(cid, bodies.campaign_body(data), tag, now, now, now)
 
     def _seed_webhook(self, data: JsonDict, now: str) -> None:
-        wid = str(data.get("id") or self._new_id("w"))
+        wid = str(data.get("id") or self.new_id("w"))
         body, token = bodies.webhook_body(data)
         if self._webhook_named(body["name"]) is not None:
             raise ValueError(f"seed: webhook {body['name']!r} appears twice")
-        tag = str(data.get("versionTag") or self._tag())
+        tag = str(data.get("versionTag") or self.new_tag())
         self.webhooks[wid] = Resource(wid, body, tag, now, now, token=token)
 
     # ---- reading ----------------------------------------------------------------------
 
-    def _campaign_named(self, name: str) -> Resource | None:
+    def now(self) -> float:
+        """The emulator clock's time."""
+        return self._clock.now()
+
+    def campaign_named(self, name: str) -> Resource | None:
         return next((c for c in self.campaigns.values() if c.name == name), None)
 
     def _webhook_named(self, name: str) -> Resource | None:
@@ -100,7 +104,7 @@ class Tenant:
 
     def campaign_by_name(self, name: str) -> Resource:
         """The campaign called `name`, or KeyError."""
-        found = self._campaign_named(name)
+        found = self.campaign_named(name)
         if found is None:
             raise KeyError(f"no campaign named {name!r}")
         return found
@@ -173,13 +177,13 @@ class Tenant:
         now = self._clock.now()
         fate = self._faults.for_operation(resource_type, name)
         op = OperationRecord(
-            id=self._new_id("op"),
+            id=self.new_id("op"),
             resource_type=resource_type,
             resource_id=resource_id,
             resource_name=name,
             kind=kind,
             new_body=new_body,
-            announced_tag=self._tag(),
+            announced_tag=self.new_tag(),
             tag_before=tag_before,
             submitted=now,
             due=now + self._operation_seconds,
@@ -210,7 +214,7 @@ class Tenant:
             body = bodies.campaign_body(data)
             self._check_name_free(body["name"], None)
             return self._submit(
-                "campaign", self._new_id("c"), body["name"], "create", body, None, actor
+                "campaign", self.new_id("c"), body["name"], "create", body, None, actor
             )
 
     def update_campaign(
@@ -251,7 +255,7 @@ class Tenant:
         raise not_found(f"campaign {cid}")
 
     def _check_name_free(self, name: str, own_id: str | None) -> None:
-        holder = self._campaign_named(name)
+        holder = self.campaign_named(name)
         pending = any(
             op.kind == "create" and op.status == "IN_PROGRESS" and op.resource_name == name
             for op in self.operations.values()
@@ -272,7 +276,7 @@ class Tenant:
             partial = op.fate == "fail_partial"
             landed: list[str] = []
             if partial:
-                op.final_tag = self._tag()
+                op.final_tag = self.new_tag()
                 landed = self._apply_partially(op, at)
             else:
                 op.final_tag = op.tag_before
@@ -285,7 +289,7 @@ class Tenant:
         entity: Literal["dialer", "campaign"] = (
             "dialer" if op.resource_type == "settings" else "campaign"
         )
-        self._record_audit(
+        self.record_audit(
             op.actor,
             op.kind,
             entity,
@@ -327,13 +331,13 @@ class Tenant:
             self.settings.body, self.settings.version_tag = body, tag
             self.settings.updated_at = stamp
             if activated:
-                self._on_event("dialer.settings.updated", SETTINGS_ID, tag, self.settings_json())
+                self.emit("dialer.settings.updated", SETTINGS_ID, tag, self.settings_json())
             return
         if op.kind == "delete":
             gone = self.campaigns.pop(op.resource_id, None)
             if gone is not None and activated:
                 data = {"id": gone.id, "name": gone.name}
-                self._on_event("dialer.campaign.deleted", gone.id, tag, data)
+                self.emit("dialer.campaign.deleted", gone.id, tag, data)
             return
         assert body is not None
         current = self.campaigns.get(op.resource_id)
@@ -343,9 +347,7 @@ class Tenant:
         current.body, current.version_tag, current.updated_at = body, tag, stamp
         if activated:
             current.last_activated_at = stamp
-            self._on_event(
-                "dialer.campaign.activated", current.id, tag, self.resource_json(current)
-            )
+            self.emit("dialer.campaign.activated", current.id, tag, self.resource_json(current))
 
     # ---- webhooks: synchronous writes (§7) ----------------------------------------------
 
@@ -363,9 +365,9 @@ class Tenant:
             if self._webhook_named(body["name"]) is not None:
                 raise ApiProblem(409, "name_conflict", f"a webhook named {body['name']!r} exists")
             stamp = iso(self._clock.now())
-            hook = Resource(self._new_id("w"), body, self._tag(), stamp, stamp, token=token)
+            hook = Resource(self.new_id("w"), body, self.new_tag(), stamp, stamp, token=token)
             self.webhooks[hook.id] = hook
-            self._record_audit(actor, "create", "webhook", hook.id, None, hook.version_tag)
+            self.record_audit(actor, "create", "webhook", hook.id, None, hook.version_tag)
             return hook
 
     def update_webhook(self, wid: str, data: Any, if_match: str | None, actor: str) -> Resource:
@@ -380,10 +382,10 @@ class Tenant:
             if other is not None and other.id != wid:
                 raise ApiProblem(409, "name_conflict", f"a webhook named {body['name']!r} exists")
             before = hook.version_tag
-            hook.body, hook.version_tag = body, self._tag()
+            hook.body, hook.version_tag = body, self.new_tag()
             hook.token = token if token is not None else hook.token
             hook.updated_at = iso(self._clock.now())
-            self._record_audit(actor, "update", "webhook", wid, before, hook.version_tag)
+            self.record_audit(actor, "update", "webhook", wid, before, hook.version_tag)
             return hook
 
     def delete_webhook(self, wid: str, if_match: str | None, actor: str) -> None:
@@ -394,81 +396,11 @@ class Tenant:
                 raise not_found(f"webhook {wid}")
             self._check_write(hook, if_match)
             del self.webhooks[wid]
-            self._record_audit(actor, "delete", "webhook", wid, hook.version_tag, None)
-
-    # ---- out-of-band edits (another actor changes live state) --------------------------
-
-    def edit_settings(self, changes: JsonDict) -> None:
-        """Deep-merge `changes` into the settings, as if edited in the admin console."""
-        with self.lock:
-            self.settings.body = bodies.settings_body(
-                bodies.deep_merge(self.settings.body, changes)
-            )
-            self._out_of_band(self.settings, "dialer")
-            tag = self.settings.version_tag
-            self._on_event("dialer.settings.updated", SETTINGS_ID, tag, self.settings_json())
-
-    def edit_campaign(self, name: str, changes: JsonDict) -> None:
-        """Deep-merge `changes` into the campaign called `name`."""
-        with self.lock:
-            campaign = self.campaign_by_name(name)
-            merged = bodies.deep_merge(campaign.body, changes)
-            new_body = bodies.campaign_body(merged)
-            if new_body["name"] != name and self._campaign_named(new_body["name"]) is not None:
-                raise ValueError(f"a campaign named {new_body['name']!r} already exists")
-            campaign.body = new_body
-            self._out_of_band(campaign, "campaign")
-            data = self.resource_json(campaign)
-            self._on_event("dialer.campaign.activated", campaign.id, campaign.version_tag, data)
-
-    def add_campaign(self, data: JsonDict) -> str:
-        """Create a campaign directly (no operation); returns its id."""
-        with self.lock:
-            body = bodies.campaign_body(data)
-            if self._campaign_named(body["name"]) is not None:
-                raise ValueError(f"a campaign named {body['name']!r} already exists")
-            stamp = iso(self._clock.now())
-            cid = self._new_id("c")
-            self.campaigns[cid] = Resource(cid, body, self._tag(), stamp, stamp, stamp)
-            self._record_audit(
-                OUT_OF_BAND, "create", "campaign", cid, None, self.campaigns[cid].version_tag
-            )
-            return cid
-
-    def remove_campaign(self, name: str) -> None:
-        """Delete a campaign directly (no operation)."""
-        with self.lock:
-            campaign = self.campaign_by_name(name)
-            del self.campaigns[campaign.id]
-            self._record_audit(
-                OUT_OF_BAND, "delete", "campaign", campaign.id, campaign.version_tag, None
-            )
-
-    def edit_webhook(self, name: str, changes: JsonDict) -> None:
-        """Deep-merge `changes` into the webhook called `name` (auth.token may be set)."""
-        with self.lock:
-            hook = self.webhook_by_name(name)
-            merged = bodies.deep_merge({**hook.body, "auth": {**hook.body["auth"]}}, changes)
-            body, token = bodies.webhook_body(merged)
-            hook.body, hook.token = body, token if token is not None else hook.token
-            self._out_of_band(hook, "webhook")
-
-    def add_webhook(self, data: JsonDict) -> str:
-        """Create a webhook directly; returns its id."""
-        with self.lock:
-            return self.create_webhook(data, OUT_OF_BAND).id
-
-    def _out_of_band(
-        self, resource: Resource, entity: Literal["dialer", "campaign", "webhook"]
-    ) -> None:
-        before = resource.version_tag
-        resource.version_tag = self._tag()
-        resource.updated_at = iso(self._clock.now())
-        self._record_audit(OUT_OF_BAND, "update", entity, resource.id, before, resource.version_tag)
+            self.record_audit(actor, "delete", "webhook", wid, hook.version_tag, None)
 
     # ---- audit and rendering ----------------------------------------------------------
 
-    def _record_audit(
+    def record_audit(
         self,
         actor: str,
         action: str,
@@ -483,7 +415,7 @@ class Tenant:
     ) -> None:
         self.audit.append(
             AuditEntry(
-                id=self._new_id("a"),
+                id=self.new_id("a"),
                 timestamp=self._clock.now() if at is None else at,
                 actor=actor,
                 action=action,
