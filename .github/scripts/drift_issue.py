@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from github_api import GitHub, GitHubError
 
@@ -33,7 +34,7 @@ def drift_marker(env: str) -> str:
 def find_open_issue(api: GitHub, env: str, label: str) -> dict[str, Any] | None:
     """The open drift issue of `env`, if any."""
     mark = drift_marker(env)
-    for issue in api.pages(f"repos/{api.repo}/issues?state=open&labels={label}"):
+    for issue in api.pages(f"repos/{api.repo}/issues?state=open&labels={quote(label)}"):
         # The issues API lists pull requests too.
         if "pull_request" not in issue and str(issue.get("body") or "").startswith(mark):
             return issue
@@ -43,7 +44,7 @@ def find_open_issue(api: GitHub, env: str, label: str) -> dict[str, Any] | None:
 def ensure_label(api: GitHub, label: str) -> None:
     """Create the label on first use, so opening the issue can carry it."""
     try:
-        api.request("GET", f"repos/{api.repo}/labels/{label}")
+        api.request("GET", f"repos/{api.repo}/labels/{quote(label)}")
     except GitHubError as exc:
         if exc.status != 404:
             raise

@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 from github_api import GitHub
 
@@ -32,7 +33,9 @@ def newest_artifact(api: GitHub, name: str, branch: str) -> dict[str, Any] | Non
     """The most recent artifact called `name` uploaded by a run on `branch`."""
     found = [
         a
-        for a in api.pages(f"repos/{api.repo}/actions/artifacts?name={name}", key="artifacts")
+        for a in api.pages(
+            f"repos/{api.repo}/actions/artifacts?name={quote(name)}", key="artifacts"
+        )
         if a.get("name") == name and (a.get("workflow_run") or {}).get("head_branch") == branch
     ]
     return max(found, key=lambda a: (str(a["created_at"]), int(a["id"])), default=None)
