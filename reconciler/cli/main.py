@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -24,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rollback",
     "snapshots",
     "audit",
+    "export",
     "emulator",
     "demo",
 )
@@ -70,4 +72,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug of ours: still no traceback unless asked for
+        if os.environ.get("RECONCILER_DEBUG"):
+            raise
+        print(
+            f"internal error: {type(exc).__name__}: {exc}\n  hint: this is a bug in "
+            "reconciler; rerun with RECONCILER_DEBUG=1 for the traceback and report it",
+            file=sys.stderr,
+        )
+        return 1
     return code
