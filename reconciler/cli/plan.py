@@ -19,6 +19,7 @@ from reconciler.cli.context import (
 from reconciler.engine.desired import plan_desired_state
 from reconciler.engine.observe import LiveState
 from reconciler.engine.plan import Plan, save_plan
+from reconciler.engine.predict import make_predictor
 from reconciler.render.json import render_plan_json
 from reconciler.render.markdown import render_plan_markdown
 from reconciler.render.text import render_plan_text
@@ -51,11 +52,24 @@ def register(sub: Any) -> None:
         action="store_true",
         help="re-send write-only webhook tokens even when nothing else changed",
     )
+    add_no_predict(p)
     p.set_defaults(func=run)
 
 
-async def compute(ctx: Context, *, resend_secrets: bool = False) -> tuple[Plan, LiveState]:
-    """Observe and plan, closing the client afterwards."""
+def add_no_predict(parser: argparse.ArgumentParser) -> None:
+    """`--no-predict`: skip the capacity predictions (and their warnings) in the plan."""
+    parser.add_argument(
+        "--no-predict",
+        action="store_true",
+        help="skip the predicted abandonment, utilisation and line use of each created or "
+        "updated campaign (local capacity model, seeded) and the predicted-abandonment warnings",
+    )
+
+
+async def compute(
+    ctx: Context, *, resend_secrets: bool = False, predict: bool = False
+) -> tuple[Plan, LiveState]:
+    """Observe and plan (with predictions when `predict`), closing the client afterwards."""
     async with ctx.client() as api:
         return await plan_desired_state(
             api,
@@ -65,6 +79,7 @@ async def compute(ctx: Context, *, resend_secrets: bool = False) -> tuple[Plan, 
             git_commit=ctx.git_commit,
             created_at=now_iso(),
             tool_version=TOOL_VERSION,
+            predictor=make_predictor(ctx.desired) if predict else None,
         )
 
 
@@ -78,7 +93,9 @@ def render(plan: Plan, fmt: str, ctx: Context) -> str:
 
 def run(args: argparse.Namespace) -> int:
     ctx = load_context(args.spec_dir, "plan")
-    plan, _ = asyncio.run(compute(ctx, resend_secrets=args.resend_secrets))
+    plan, _ = asyncio.run(
+        compute(ctx, resend_secrets=args.resend_secrets, predict=not args.no_predict)
+    )
     sys.stdout.write(render(plan, args.format, ctx))
     if args.out:
         save_plan(plan, Path(args.out))

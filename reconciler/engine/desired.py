@@ -10,6 +10,7 @@ from reconciler.engine.observe import LiveState, observe
 from reconciler.engine.pairing import DesiredResource
 from reconciler.engine.plan import Plan, PlanWarning
 from reconciler.engine.planner import PlanOptions, Predictor, build_plan
+from reconciler.engine.predict import with_prediction_warnings
 from reconciler.spec import DesiredState
 
 
@@ -86,4 +87,6 @@ async def plan_desired_state(
         tool_version=tool_version,
         predictor=predictor,
     )
+    if predictor is not None:
+        plan = with_prediction_warnings(plan, state)
     return plan, live

@@ -1,0 +1,183 @@
+"""Plan predictions: the capacity model's figures before and after each campaign change.
+
+`make_predictor(state)` gives the planner's `Predictor`: for every created or updated
+Campaign it returns `{"before": figures | None, "after": figures}` where the figures are
+the `local` object of the simulate JSON (INTERFACE.md) plus a `note` when they are not a
+plain simulation. Before and after use the same traffic assumptions (the campaign's
+effective `simulation:` block) and the same carrier, so the difference is the change's.
+
+Predictions are deterministic: the capacity model is seeded (the block's `seed`, else
+`PREDICTION_SEED`), so a saved plan and the golden files are stable. They use the
+`fast` budget of `capacity.predict` (closed form where one is known, else a bounded
+simulation) so that 200 changed campaigns stay well inside the plan's time budget.
+
+`prediction_warnings(plan, state)` turns predictions into `predicted-abandonment`
+warnings: the estimate, or the upper end of its 95% interval, above the campaign's
+`abandonment_rate_target`, the Tenant's `compliance.max_abandonment_rate` or the
+jurisdiction's legal cap.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+from reconciler.capacity import Pacing, SimulationResult, Traffic, predict
+from reconciler.capacity.predict import Budget
+from reconciler.engine.plan import Action, Plan, PlanWarning
+from reconciler.engine.planner import Predictor
+from reconciler.resources import Body, SettingsBody
+from reconciler.spec import DesiredState, SimulationBlock
+from reconciler.spec.jurisdictions import DEFAULT_JURISDICTION, JURISDICTIONS
+from reconciler.spec.state import merge_simulation
+
+PREDICTION_SEED = 0
+WARNING_CODE = "predicted-abandonment"
+
+
+def traffic_of(block: SimulationBlock) -> Traffic:
+    """The capacity model's traffic assumptions for a (merged) `simulation:` block."""
+    return Traffic(
+        answer_rate=block.answer_rate,
+        talk_time_sec=block.talk_time_sec,
+        wrap_time_sec=block.wrap_time_sec,
+        ring_time_sec=block.ring_time_sec,
+        talk_time_distribution=block.talk_time_distribution,
+    )
+
+
+def free_trunks_of(state: DesiredState) -> int | None:
+    """Whole trunks the carrier still has free, or None without a carrier in the Tenant."""
+    tenant = state.tenant
+    if tenant is None or tenant.spec.carrier is None:
+        return None
+    # A fraction of a trunk carries no call: round down, as the capacity rules do.
+    return math.floor(tenant.spec.carrier.free_trunks + 1e-9)
+
+
+def simulation_block(state: DesiredState, name: str) -> SimulationBlock:
+    """The effective simulation block of campaign `name` (Tenant defaults if not in the repo)."""
+    try:
+        return state.simulation_for(name)
+    except KeyError:
+        tenant_block = state.tenant.spec.simulation if state.tenant else None
+        return merge_simulation(tenant_block, None)
+
+
+def figures_json(result: SimulationResult) -> dict[str, Any]:
+    """The `local` JSON object, with the note when the figures are not a plain simulation."""
+    data = result.to_json()
+    if result.note:
+        data["note"] = result.note
+    return data
+
+
+def make_predictor(state: DesiredState, *, budget: Budget = "fast") -> Predictor:
+    """The planner's Predictor for this desired state and its carrier."""
+    trunks = free_trunks_of(state)
+
+    def figures(body: Body | None, traffic: Traffic, seed: int) -> dict[str, Any] | None:
+        if not isinstance(body, SettingsBody):
+            return None
+        return figures_json(
+            predict(Pacing.from_body(body, trunks), traffic, budget=budget, seed=seed)
+        )
+
+    def predictor(
+        kind: str, name: str, live: Body | None, desired: Body | None
+    ) -> dict[str, Any] | None:
+        if kind != "Campaign" or desired is None:
+            return None
+        block = simulation_block(state, name)
+        traffic = traffic_of(block)
+        seed = PREDICTION_SEED if block.seed is None else block.seed
+        after = figures(desired, traffic, seed)
+        if after is None:
+            return None
+        return {"before": figures(live, traffic, seed), "after": after}
+
+    return predictor
+
+
+@dataclass(frozen=True)
+class AbandonmentLimit:
+    """One bound predicted abandonment must stay under, and how to name it."""
+
+    value: float
+    label: str
+
+
+def abandonment_limits(state: DesiredState, target: float | None) -> list[AbandonmentLimit]:
+    """The campaign's target, the Tenant's own cap and the jurisdiction's legal cap."""
+    limits = []
+    if target is not None:
+        limits.append(AbandonmentLimit(target, "the campaign's abandonment_rate_target"))
+    compliance = state.tenant.spec.compliance if state.tenant else None
+    if compliance is not None and compliance.max_abandonment_rate is not None:
+        limits.append(
+            AbandonmentLimit(
+                compliance.max_abandonment_rate, "the Tenant's compliance.max_abandonment_rate"
+            )
+        )
+    code = compliance.jurisdiction if compliance is not None else DEFAULT_JURISDICTION
+    law = JURISDICTIONS[code]
+    limits.append(
+        AbandonmentLimit(law.abandonment_cap, f"the {code} legal limit ({law.abandonment_source})")
+    )
+    return limits
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.2f}%"
+
+
+def _target_of(desired: dict[str, Any] | None) -> float | None:
+    algorithm = (desired or {}).get("algorithm") or {}
+    value = algorithm.get("abandonment_rate_target")
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def abandonment_warning(
+    address: str, after: dict[str, Any], limits: list[AbandonmentLimit], source: str | None
+) -> PlanWarning | None:
+    """A warning when the predicted rate or its interval's upper end passes a limit."""
+    rate = float(after.get("abandonment_rate", 0.0))
+    ci = after.get("abandonment_rate_ci95") or [rate, rate]
+    high = float(ci[1])
+    over_estimate = [lim for lim in limits if rate > lim.value]
+    over_interval = [lim for lim in limits if high > lim.value and rate <= lim.value]
+    if not over_estimate and not over_interval:
+        return None
+    parts = []
+    if over_estimate:
+        named = "; ".join(f"{lim.label} {_pct(lim.value)}" for lim in over_estimate)
+        parts.append(f"the estimate exceeds {named}")
+    if over_interval:
+        named = "; ".join(f"{lim.label} {_pct(lim.value)}" for lim in over_interval)
+        parts.append(f"the upper end of its 95% interval exceeds {named}")
+    message = (
+        f"{address}: predicted abandonment {_pct(rate)} (95% CI {_pct(float(ci[0]))}-"
+        f"{_pct(high)}): {'; and '.join(parts)}"
+    )
+    return PlanWarning(message, source, WARNING_CODE)
+
+
+def prediction_warnings(plan: Plan, state: DesiredState) -> tuple[PlanWarning, ...]:
+    """`predicted-abandonment` warnings for every predicted campaign change."""
+    out = []
+    for change in plan.changes:
+        after = (change.prediction or {}).get("after")
+        if change.action is Action.DELETE or not isinstance(after, dict):
+            continue
+        limits = abandonment_limits(state, _target_of(change.desired))
+        warning = abandonment_warning(change.address, after, limits, change.source)
+        if warning is not None:
+            out.append(warning)
+    return tuple(out)
+
+
+def with_prediction_warnings(plan: Plan, state: DesiredState) -> Plan:
+    """The plan with its prediction warnings added after the validation warnings."""
+    extra = prediction_warnings(plan, state)
+    return replace(plan, warnings=plan.warnings + extra) if extra else plan
