@@ -41,7 +41,16 @@ def validate_spec_dir(
             f"spec directory {display} does not exist or is not a directory",
         )
         return None, (missing,)
-    files = discover(spec_dir)
+    try:
+        files = discover(spec_dir)
+    except OSError as exc:
+        unreadable = Diagnostic.at(
+            Location(display, 1, 1),
+            "error",
+            "unreadable-file",
+            f"cannot list {display}: {exc.strerror or type(exc).__name__}",
+        )
+        return None, (unreadable,)
     if not files:
         empty = Diagnostic.at(
             Location(display, 1, 1),

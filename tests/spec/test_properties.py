@@ -93,7 +93,8 @@ def _document(body: CampaignBody, extra: dict[str, Any]) -> dict[str, Any]:
 
 def _validate(text: str) -> tuple[Any, tuple[Any, ...]]:
     with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "c.yaml").write_text(text)
+        # surrogatepass: lone surrogates become invalid UTF-8, which must be reported too
+        (Path(tmp) / "c.yaml").write_bytes(text.encode("utf-8", "surrogatepass"))
         return validate_spec_dir(Path(tmp))
 
 
@@ -157,3 +158,19 @@ def test_invalid_values_are_rejected_where_they_are(
         (d.path.rsplit("/", 1)[-1], d.line, d.col) for d in diagnostics if d.severity == "error"
     ]
     assert ("c.yaml", line, col) in errors, (errors, text)
+
+
+ARBITRARY_YAMLISH = st.text(
+    alphabet=st.sampled_from(list("ab:-[]{}&*!|>'\"#%@`, \n\t0123456789.~")) | st.characters(),
+    max_size=200,
+)
+
+
+@PROPERTY_SETTINGS
+@given(text=ARBITRARY_YAMLISH)
+def test_any_text_gives_diagnostics_never_an_exception(text: str) -> None:
+    state, diagnostics = _validate(text)
+    for d in diagnostics:
+        assert d.line >= 1 and d.col >= 1 and d.path
+    if state is None:
+        assert any(d.severity == "error" for d in diagnostics)
