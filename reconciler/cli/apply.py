@@ -22,13 +22,16 @@ from reconciler.cli.context import (
     load_context,
     now_iso,
 )
+from reconciler.cli.plan import add_no_predict
 from reconciler.cli.recover import recover_if_interrupted
 from reconciler.engine.apply import ApplyOptions, ApplyRun, Outcome
-from reconciler.engine.desired import normalizer_for, plan_desired_state
+from reconciler.engine.desired import normalizer_for, plan_desired_state, secret_envs
+from reconciler.engine.guard import GuardOutcome, GuardSettings, guard_apply, guard_report
 from reconciler.engine.observe import LiveState, observe
 from reconciler.engine.plan import Plan, load_plan
 from reconciler.engine.policy import check_plan_policy, rejection
-from reconciler.errors import ApplyFailed, ConfigError, PlanError, RestoreFailed
+from reconciler.engine.predict import make_predictor
+from reconciler.errors import ApplyFailed, ConfigError, PlanError, ReconcilerError, RestoreFailed
 from reconciler.render.outcome import render_outcome_text
 from reconciler.render.text import render_plan_text
 from reconciler.state.journal import Journal
@@ -64,6 +67,19 @@ def register(sub: Any) -> None:
         "--resend-secrets",
         action="store_true",
         help="re-send write-only webhook tokens even when nothing else changed",
+    )
+    add_no_predict(p)
+    p.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="skip the post-apply guard (the specs' verify: blocks); the apply says so",
+    )
+    p.add_argument(
+        "--verify-watch-seconds",
+        type=float,
+        metavar="SECONDS",
+        help="watch every guarded campaign this long instead of its watch_seconds "
+        "(the interval shrinks to fit); for CI and demos",
     )
     p.set_defaults(func=run)
 
@@ -123,7 +139,9 @@ def progress_printer(stream: Any) -> Any:
     return say
 
 
-async def _apply(ctx: Context, args: argparse.Namespace, state: StateDir) -> Outcome | None:
+async def _apply(
+    ctx: Context, args: argparse.Namespace, state: StateDir
+) -> tuple[Outcome | None, GuardOutcome | None]:
     say = progress_printer(sys.stderr)
     async with ctx.client() as api:
         await recover_if_interrupted(ctx, api, state, say)
@@ -141,10 +159,11 @@ async def _apply(ctx: Context, args: argparse.Namespace, state: StateDir) -> Out
                 git_commit=ctx.git_commit,
                 created_at=now_iso(),
                 tool_version=TOOL_VERSION,
+                predictor=None if args.no_predict else make_predictor(ctx.desired),
             )
         sys.stdout.write(render_plan_text(plan, colour=colour_enabled(sys.stdout, ctx.env)))
         if not plan.has_changes:
-            return None
+            return None, None
         confirm(plan, args.auto_approve)
         report = await check_plan_policy(api, plan, ctx.carrier)
         for address, w in report.warnings:
@@ -167,7 +186,30 @@ async def _apply(ctx: Context, args: argparse.Namespace, state: StateDir) -> Out
             actor=ctx.actor,
             progress=say,
         )
-        return await apply_run.run()
+        outcome = await apply_run.run()
+        if outcome.result != "applied":
+            return outcome, None
+        if args.no_verify:
+            say("guard: skipped (--no-verify): the verify: blocks were NOT watched")
+            return outcome, None
+        guard = await guard_apply(
+            api,
+            plan=plan,
+            desired=ctx.desired,
+            pre_apply_snapshot_id=outcome.snapshot_id,
+            snapshots=SnapshotStore(state),
+            journal_factory=_journal_factory(state, run_id, "guard", plan.digest),
+            audit=ctx.audit(),
+            secrets=ctx.webhook_secrets(),
+            secret_envs=secret_envs(ctx.desired),
+            settings=GuardSettings(
+                watch_seconds_override=args.verify_watch_seconds,
+                restore_deadline_seconds=args.operation_timeout,
+            ),
+            actor=ctx.actor,
+            progress=say,
+        )
+        return outcome, guard
 
 
 def _journal_factory(state: StateDir, run_id: str, command: str, plan_digest: str | None) -> Any:
@@ -209,7 +251,28 @@ def run(args: argparse.Namespace) -> int:
                 "lock; the lock was stale and has been taken over",
                 file=sys.stderr,
             )
-        outcome = asyncio.run(_apply(ctx, args, state))
+        outcome, guard = asyncio.run(_apply(ctx, args, state))
     if outcome is None:
         return 0
-    return finish(outcome, ctx.environment)
+    code = finish(outcome, ctx.environment)
+    return code if guard is None else finish_guard(guard, outcome.snapshot_id)
+
+
+def finish_guard(guard: GuardOutcome, snapshot_id: str) -> int:
+    """Print the guard's report; a breach or an unreadable watch is never a success."""
+    text = guard_report(guard, pre_apply_snapshot_id=snapshot_id)
+    if guard.result in ("held", "nothing-to-watch"):
+        sys.stdout.write(text)
+        return 0
+    sys.stderr.write(text)
+    if guard.result == "unreadable":
+        raise ReconcilerError(
+            "guard could not read metrics: the applied changes are still live, unverified",
+            hint=f"check `reconciler metrics`; undo with `reconciler rollback --to {snapshot_id}`",
+        )
+    if guard.restored:
+        raise ApplyFailed(f"the guard saw a breach and rolled the apply back ({snapshot_id})")
+    raise RestoreFailed(
+        f"the guard saw a breach and the restore failed (snapshot {snapshot_id}): "
+        "the live tenant needs a person"
+    )
