@@ -198,7 +198,7 @@ async def _apply(
             desired=ctx.desired,
             pre_apply_snapshot_id=outcome.snapshot_id,
             snapshots=SnapshotStore(state),
-            journal_factory=_journal_factory(state, run_id, "guard", plan.digest),
+            journal_factory=_journal_factory(state, uuid.uuid4().hex[:12], "guard", plan.digest),
             audit=ctx.audit(),
             secrets=ctx.webhook_secrets(),
             secret_envs=secret_envs(ctx.desired),

@@ -2,7 +2,8 @@
 
 Starts the emulator seeded with a live tenant that differs from `specs/example/`, then runs
 the same commands a user would: validate, plan, apply, drift, an out-of-band edit caught by
-drift, a failed activation rolled back, snapshots and the audit chain. Each step checks its
+drift, a failed activation rolled back, a metric breach rolled back by the post-apply
+guard, snapshots and the audit chain. Each step checks its
 exit code; the demo fails (exit 1) if any step behaved differently from what it announces.
 """
 
@@ -24,6 +25,8 @@ from reconciler.errors import ConfigError
 
 HELP = "run validate, plan, apply, drift and a rolled-back failure on the embedded emulator"
 DEMO_TOKEN = "demo-wfm-token"  # a made-up value for the emulator only
+# The example specs watch for 900 s; the demo watches briefly (one read per campaign).
+WATCH = ["--verify-watch-seconds", "0.2"]
 
 
 def register(sub: Any) -> None:
@@ -111,10 +114,14 @@ def run(args: argparse.Namespace) -> int:
                     2,
                 )
             )
+            # Analytics that hold the verify: bounds (the emulator's are random otherwise).
+            emu.set_metric("Collections_East", "abandonmentRate", 0.012)
+            emu.set_metric("Collections_East", "efficiency", 0.82)
             results.append(
                 _step(
-                    "3. Apply: snapshot, write with If-Match, await, verify",
-                    ["apply", spec, "--auto-approve"],
+                    "3. Apply: snapshot, write with If-Match, await, verify; the guard "
+                    "watches the changed campaigns' metrics",
+                    ["apply", spec, "--auto-approve", *WATCH],
                     0,
                 )
             )
@@ -129,7 +136,11 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
             results.append(
-                _step("6. Apply restores the repo's value", ["apply", spec, "--auto-approve"], 0)
+                _step(
+                    "6. Apply restores the repo's value",
+                    ["apply", spec, "--auto-approve", *WATCH],
+                    0,
+                )
             )
             _edit(work / "campaigns" / "collections-east.yaml", "max_agents: 25", "max_agents: 20")
             _edit(work / "campaigns" / "renewals-central.yaml", "max_agents: 20", "max_agents: 18")
@@ -142,11 +153,20 @@ def run(args: argparse.Namespace) -> int:
                     1,
                 )
             )
+            emu.set_metric("Collections_East", "abandonmentRate", 0.041)
             results.append(
-                _step("8. Snapshots (* marks the last-known-good)", ["snapshots", spec], 0)
+                _step(
+                    "8. The same change goes live, but abandonment climbs to 4.1% "
+                    "(bound 2.5%): the guard restores the pre-apply state",
+                    ["apply", spec, "--auto-approve", *WATCH],
+                    1,
+                )
             )
             results.append(
-                _step("9. The local audit trail's hash chain", ["audit", "verify", spec], 0)
+                _step("9. Snapshots (* marks the last-known-good)", ["snapshots", spec], 0)
+            )
+            results.append(
+                _step("10. The local audit trail's hash chain", ["audit", "verify", spec], 0)
             )
     failed = results.count(False)
     _banner(f"Demo finished: {len(results) - failed} of {len(results)} steps as expected.")
