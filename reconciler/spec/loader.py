@@ -15,6 +15,7 @@ On top of the safe loader this module:
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from collections.abc import Iterator
@@ -45,27 +46,44 @@ _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 
 
-class _CoreResolver(BaseResolver):
-    """YAML 1.2 core schema resolution (no sexagesimals, no yes/no, no timestamps)."""
-
-
-_CoreResolver.add_implicit_resolver(
-    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_CoreResolver.add_implicit_resolver(
-    _INT, re.compile(r"^(?:[-+]?[0-9]+|0x[0-9a-fA-F]+|0o[0-7]+)$"), list("-+0123456789")
-)
-_CoreResolver.add_implicit_resolver(
-    _FLOAT,
-    re.compile(
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+# YAML 1.2 core schema: only these plain scalars are typed; everything else is a string
+# (no sexagesimals, no yes/no/on/off, no timestamps). Order matters: int before float.
+_PLAIN_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")),
+    (_INT, re.compile(r"^(?:[-+]?[0-9]+|0x[0-9a-fA-F]+|0o[0-7]+)$")),
+    (
+        _FLOAT,
+        re.compile(
+            r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+        ),
     ),
-    list("-+.0123456789"),
+    (_NULL, re.compile(r"^(?:~|null|Null|NULL|)$")),
 )
-_CoreResolver.add_implicit_resolver(
-    _NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
-)
+_KIND_TAGS = {yaml.ScalarNode: _STR, yaml.SequenceNode: _SEQ, yaml.MappingNode: _MAP}
+
+
+@functools.lru_cache(maxsize=8192)  # spec files repeat the same plain scalars a lot
+def _plain_tag(value: str) -> str:
+    for tag, pattern in _PLAIN_TYPES:
+        if pattern.match(value):
+            return tag
+    return _STR
+
+
+class _CoreResolver(BaseResolver):
+    """Resolves tags with the YAML 1.2 core schema; path resolvers are not used."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode and implicit[0]:
+            return _plain_tag(value)
+        return _KIND_TAGS[kind]
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
 
 
 def _libyaml_parser() -> Any:
