@@ -25,6 +25,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rollback",
     "snapshots",
     "audit",
+    "simulate",
+    "metrics",
     "export",
     "emulator",
     "demo",
