@@ -20,7 +20,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from reconciler.cxone.emulator import Emulator, EmulatorConfig, serve_in_thread
 from reconciler.errors import ConfigError
 
 HELP = "run validate, plan, apply, drift and a rolled-back failure on the embedded emulator"
@@ -76,6 +75,9 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: the emulator (Starlette, uvicorn) is not needed by any other command.
+    from reconciler.cxone.emulator import Emulator, EmulatorConfig, serve_in_thread
+
     source = Path(args.spec_dir)
     if not (source / "tenant.yaml").exists():
         raise ConfigError(
