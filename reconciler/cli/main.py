@@ -36,8 +36,8 @@ COMMAND_MODULES: tuple[str, ...] = (
 EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = ((ReconcilerError, 1),)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line, every sub-command registered."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line; with `only`, just that sub-command (fast start: no other imports)."""
     parser = argparse.ArgumentParser(
         prog="reconciler",
         description="GitOps for contact-center outbound dialers: validate, plan, apply, "
@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"reconciler {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name in COMMAND_MODULES:
+    for name in COMMAND_MODULES if only is None else (only,):
         module = importlib.import_module(f"reconciler.cli.{name}")
         module.register(sub)
     return parser
@@ -64,8 +64,10 @@ def exit_code_for(exc: BaseException) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; never lets a traceback reach the user for errors we expect."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    first = next((w for w in words if not w.startswith("-")), None)
+    parser = build_parser(first if first in COMMAND_MODULES else None)
+    args = parser.parse_args(words)
     try:
         code: int = args.func(args)
     except ReconcilerError as exc:
