@@ -198,9 +198,7 @@ def lowest_limit(ctx: Context, name: str) -> tuple[float, str]:
     bound = verify.metrics.get("abandonmentRate") if verify is not None else None
     if bound is not None and bound.max is not None:
         candidates.append((bound.max, "the verify max"))
-    value, label = min(candidates, key=lambda c: c[0])
-    # Labels citing a regulation are long; the chart title keeps the first clause.
-    return value, label.split(" (")[0]
+    return min(candidates, key=lambda c: c[0])
 
 
 def run(args: argparse.Namespace) -> int:

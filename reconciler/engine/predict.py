@@ -106,6 +106,12 @@ class AbandonmentLimit:
 
     value: float
     label: str
+    source: str = ""  # the rule's citation, shown after the value
+
+    def render(self) -> str:
+        """`the US legal limit 3.00% (47 CFR ...)`."""
+        cited = f" ({self.source})" if self.source else ""
+        return f"{self.label} {_pct(self.value)}{cited}"
 
 
 def abandonment_limits(state: DesiredState, target: float | None) -> list[AbandonmentLimit]:
@@ -123,7 +129,7 @@ def abandonment_limits(state: DesiredState, target: float | None) -> list[Abando
     code = compliance.jurisdiction if compliance is not None else DEFAULT_JURISDICTION
     law = JURISDICTIONS[code]
     limits.append(
-        AbandonmentLimit(law.abandonment_cap, f"the {code} legal limit ({law.abandonment_source})")
+        AbandonmentLimit(law.abandonment_cap, f"the {code} legal limit", law.abandonment_source)
     )
     return limits
 
@@ -151,10 +157,10 @@ def abandonment_warning(
         return None
     parts = []
     if over_estimate:
-        named = "; ".join(f"{lim.label} {_pct(lim.value)}" for lim in over_estimate)
+        named = "; ".join(lim.render() for lim in over_estimate)
         parts.append(f"the estimate exceeds {named}")
     if over_interval:
-        named = "; ".join(f"{lim.label} {_pct(lim.value)}" for lim in over_interval)
+        named = "; ".join(lim.render() for lim in over_interval)
         parts.append(f"the upper end of its 95% interval exceeds {named}")
     message = (
         f"{address}: predicted abandonment {_pct(rate)} (95% CI {_pct(float(ci[0]))}-"
