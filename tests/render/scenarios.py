@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from reconciler.engine.normalize import IgnoreRule, Normalizer
 from reconciler.engine.plan import Plan, PlanWarning
 from reconciler.engine.planner import PlanOptions, build_plan
+from reconciler.engine.predict import make_predictor, with_prediction_warnings
+from reconciler.spec import load_desired_state
 from tests.factories import campaign_json, desired, live_state, settings_json, webhook_json
 
 FIXED = {
@@ -17,13 +20,17 @@ FIXED = {
 }
 
 
-def _plan(d, live, options=None, warnings=(), environment="prod") -> Plan:  # type: ignore[no-untyped-def]
+EXAMPLE = Path(__file__).resolve().parents[2] / "specs" / "example"
+
+
+def _plan(d, live, options=None, warnings=(), environment="prod", predictor=None) -> Plan:  # type: ignore[no-untyped-def]
     return build_plan(
         environment=environment,
         desired=d,
         live=live,
         options=options or PlanOptions(),
         warnings=warnings,
+        predictor=predictor,
         **FIXED,
     )  # type: ignore[arg-type]
 
@@ -114,6 +121,27 @@ def huge() -> Plan:
     return _plan(d, live)
 
 
+def predictions() -> Plan:
+    """Predictions before/after (specs/example's carrier and traffic) and a warning."""
+    state = load_desired_state(EXAMPLE)
+    live = live_state(campaigns=[campaign_json("Collections_East", algorithm={"dial_ratio": 1.2})])
+    d = desired(
+        campaigns=[
+            campaign_json(
+                "Collections_East",
+                concurrency={"max_agents": 25, "max_simultaneous_calls": 80, "call_spacing_ms": 0},
+                algorithm={"dial_ratio": 4.0, "agent_availability_estimate": 1.0},
+            ),
+            campaign_json(
+                "Renewals_Central",
+                type="progressive",
+                algorithm={"type": "progressive", "dial_ratio": 1.0},
+            ),
+        ]
+    )
+    return with_prediction_warnings(_plan(d, live, predictor=make_predictor(state)), state)
+
+
 SCENARIOS: dict[str, Callable[[], Plan]] = {
     "create": create,
     "update": update,
@@ -122,4 +150,5 @@ SCENARIOS: dict[str, Callable[[], Plan]] = {
     "sensitive": sensitive,
     "warnings": warnings,
     "huge": huge,
+    "predictions": predictions,
 }
