@@ -6,8 +6,9 @@ the limit for every 60-second window: capacity = limit / 10, rate = (limit - cap
 A large apply therefore runs at ~90 % of the limit and never hits 429 from pacing alone,
 whether the server counts in fixed or sliding windows.
 
-It adapts to what the server says, on answers to writes only (a GET's headers describe the
-read budget):
+It adapts to what the server says, on answers to POST/PUT/DELETE only (a GET's headers
+describe the read budget). The read-like POSTs (policy validation, simulator) are not paced
+here, but the server counts them as writes, so their answers' headers are observed too:
 - `X-RateLimit-Limit` lower than ours: adopt it (the tenant's limit is stricter).
 - `X-RateLimit-Remaining` / `X-RateLimit-Reset`: never send more than the server says
   remain (minus writes still in flight) before the reset; at zero, wait for the reset.
@@ -25,6 +26,7 @@ import httpx
 
 WINDOW_SECONDS = 60.0
 _SLOWDOWN_ON_429 = 0.8
+_NEGLIGIBLE_SECONDS = 1e-6
 
 
 def _header_float(headers: httpx.Headers, name: str) -> float | None:
@@ -103,7 +105,9 @@ class WriteLimiter:
                 now = self._clock()
                 self._refill(now)
                 wait = self._wait_needed(now)
-                if wait <= 0:
+                # Float dust (a token short by 1e-12) must not turn into a sleep that a clock
+                # with coarse resolution cannot even register: that would spin forever.
+                if wait <= _NEGLIGIBLE_SECONDS:
                     break
                 await self._sleep(wait)
                 waited += wait
@@ -116,8 +120,11 @@ class WriteLimiter:
     def release(self, response: httpx.Response | None) -> None:
         """Record the end of a write, learning from the answer's rate-limit headers."""
         self._in_flight = max(0, self._in_flight - 1)
-        if response is None:
-            return
+        if response is not None:
+            self.observe(response)
+
+    def observe(self, response: httpx.Response) -> None:
+        """Learn from the write-budget headers of an answer (a write or a read-like POST)."""
         now = self._clock()
         headers = response.headers
         limit = _header_float(headers, "X-RateLimit-Limit")

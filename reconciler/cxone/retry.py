@@ -382,6 +382,8 @@ class Requester:
         finally:
             if call.kind is CallKind.WRITE:
                 self._limiter.release(response)
+            elif call.kind is CallKind.READ and call.method != "GET" and response is not None:
+                self._limiter.observe(response)
 
     async def _pause(
         self,
