@@ -18,7 +18,7 @@ from reconciler.resources import (
 JsonDict = dict[str, Any]
 
 
-class InvalidBody(Exception):
+class InvalidBody(ValueError):
     """A body broke the contract; `details` is the 400's list of {field, message}."""
 
     def __init__(self, details: list[dict[str, str]]) -> None:
