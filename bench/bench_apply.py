@@ -75,6 +75,11 @@ async def apply_ours(base_url: str, state_root: Path) -> tuple[float, int, int]:
             )
 
         start = time.perf_counter()
+        marks: list[tuple[float, str]] = []
+
+        def progress(message: str) -> None:
+            marks.append((time.perf_counter() - start, message))
+
         run = ApplyRun(
             api,
             plan=plan,
@@ -85,10 +90,13 @@ async def apply_ours(base_url: str, state_root: Path) -> tuple[float, int, int]:
             secrets={},
             normalizer=Normalizer(),
             options=ApplyOptions(max_in_flight=32),
+            progress=progress,
         )
         outcome = await run.run()
         wall = time.perf_counter() - start
         assert outcome.result == "applied", outcome
+        for at, message in (marks[0], marks[1], marks[-2], marks[-1]):
+            print(f"  t={at:6.2f} s  {message[:70]}")
         return wall, api.stats.rate_limited, api.stats.polls
 
 

@@ -29,10 +29,10 @@ from reconciler.engine.observe import LiveState, observe
 from reconciler.engine.pairing import live_resources
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.engine.restore import (
+    Current,
     RestoreResult,
     RestoreTarget,
     matches,
-    read_current,
     restore,
 )
 from reconciler.errors import ConfigError
@@ -130,6 +130,14 @@ def restore_targets(
     return out
 
 
+def current_in(live: LiveState, kind: str, name: str) -> Current | None:
+    """A resource as an observation saw it (the settings always exist)."""
+    if kind == "DialerSettings":
+        return Current(None, live.settings.version_tag, live.settings.body)
+    found = (live.campaigns if kind == "Campaign" else live.webhooks).get(name)
+    return None if found is None else Current(found.id, found.version_tag, found.body)
+
+
 class ApplyRun:
     """One apply of one plan against one tenant (the state directory is already locked)."""
 
@@ -156,6 +164,7 @@ class ApplyRun:
         self.steps: list[StepRecord] = []
         self.ids: dict[str, str] = {}  # address -> id learned from writes (creates)
         self._failure: str | None = None
+        self._observed_after: LiveState | None = None
 
     # -- the pipeline -----------------------------------------------------------------
     async def run(self) -> Outcome:
@@ -309,19 +318,20 @@ class ApplyRun:
         return await executor.update_webhook(api, change.resource_id, body, token, tag)
 
     async def _verify(self) -> None:
-        """Re-read every changed resource: live must equal desired."""
+        """Re-read the tenant (one observation, not a GET per resource): live must equal desired."""
+        after = await observe(self.api)
         for change in self.plan.changes:
-            rid = self.ids.get(change.address, change.resource_id)
-            cur = await read_current(self.api, change.kind, change.name, rid)
             present = change.action is not Action.DELETE
+            cur = current_in(after, change.kind, change.name)
             if not matches(change.kind, change.name, cur, present, change.desired, self.normalizer):
                 self._failure = f"{change.address}: live state differs from desired after apply"
                 return
+        self._observed_after = after
         self.progress(f"verified {len(self.plan.changes)} resource(s) by re-reading")
 
     # -- endings ----------------------------------------------------------------------
     async def _succeed(self, journal: Journal, pre: Snapshot) -> Outcome:
-        after = await observe(self.api)
+        after = self._observed_after or await observe(self.api)
         lkg = self.snapshots.save(
             self.plan.environment,
             "applied",
