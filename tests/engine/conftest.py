@@ -15,6 +15,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import shutil
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -212,8 +214,12 @@ class Cli:
         return result
 
     def apply(self, *extra: str) -> Run:
-        """`reconciler apply SPEC --auto-approve EXTRA...`."""
-        return self.run("apply", str(self.spec), "--auto-approve", *extra)
+        """`reconciler apply SPEC --auto-approve --no-verify EXTRA...`.
+
+        The example specs opt in to the post-apply guard (a 900 s watch); these tests are
+        about the apply itself, so they skip it (tests/engine/test_guard.py covers the guard).
+        """
+        return self.run("apply", str(self.spec), "--auto-approve", "--no-verify", *extra)
 
     # -- the tenant -----------------------------------------------------------------------
     def view(self) -> TenantView:
@@ -368,3 +374,39 @@ DRIFTED_TOUCHED = [
     "Campaign.Renewals_Central",
     f"Webhook.{WEBHOOK}",
 ]
+
+
+# ---- acting while an apply runs -----------------------------------------------------------
+
+TRIGGER_TIMEOUT_SECONDS = 20.0
+
+
+class Trigger:
+    """Runs `action` from another thread as soon as the emulator has answered a matching
+    request (e.g. an out-of-band edit racing the apply). Bounded: gives up after a timeout."""
+
+    def __init__(self, emu: Emulator, method: str, path: str, action: Callable[[], None]) -> None:
+        self.emu, self.method, self.path, self.action = emu, method, path, action
+        self.fired = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="e2e-trigger", daemon=True)
+
+    def _watch(self) -> None:
+        seen = 0
+        deadline = time.monotonic() + TRIGGER_TIMEOUT_SECONDS
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            records = self.emu.requests[seen:]
+            seen += len(records)
+            if any(r.method == self.method and r.path.startswith(self.path) for r in records):
+                self.action()
+                self.fired.set()
+                return
+            self._stop.wait(0.002)  # bounded polling of an in-memory list
+
+    def __enter__(self) -> Trigger:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=TRIGGER_TIMEOUT_SECONDS)
