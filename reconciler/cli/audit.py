@@ -21,10 +21,16 @@ def register(sub: Any) -> None:
         metavar="[verify] SPEC_DIR",
         help="SPEC_DIR, or `verify SPEC_DIR` to check the local hash chain",
     )
-    p.add_argument("--entity", choices=("dialer", "campaign", "webhook"))
-    p.add_argument("--from", dest="start", metavar="ISO8601")
-    p.add_argument("--to", dest="end", metavar="ISO8601")
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument(
+        "--entity",
+        choices=("dialer", "campaign", "webhook"),
+        help="only entries about this kind of resource",
+    )
+    p.add_argument("--from", dest="start", metavar="ISO8601", help="first entry's time")
+    p.add_argument("--to", dest="end", metavar="ISO8601", help="end of the time range")
+    p.add_argument(
+        "--format", choices=("table", "json"), default="table", help="table (default) or json"
+    )
     p.set_defaults(func=run)
 
 

@@ -37,10 +37,17 @@ def register(sub: Any) -> None:
         metavar="M",
         help=f"a metric to show (repeatable; default all: {', '.join(METRIC_NAMES)})",
     )
-    p.add_argument("--group-by", choices=("hour", "day"), default="hour")
+    p.add_argument(
+        "--group-by", choices=("hour", "day"), default="hour", help="interval size (default hour)"
+    )
     p.add_argument("--from", dest="start", metavar="ISO8601", help="first interval (inclusive)")
     p.add_argument("--to", dest="end", metavar="ISO8601", help="end of the last interval")
-    p.add_argument("--format", choices=("table", "csv", "json", "markdown"), default="table")
+    p.add_argument(
+        "--format",
+        choices=("table", "csv", "json", "markdown"),
+        default="table",
+        help="table (default), csv, json, or markdown with a Mermaid chart",
+    )
     p.add_argument(
         "--page-size", type=int, default=500, metavar="N", help="rows per API page (1-500)"
     )

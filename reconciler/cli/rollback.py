@@ -42,7 +42,13 @@ def register(sub: Any) -> None:
         action="store_true",
         help="do not ask for confirmation (required when not interactive)",
     )
-    p.add_argument("--operation-timeout", type=float, default=300.0, metavar="SECONDS")
+    p.add_argument(
+        "--operation-timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="deadline for each restore activation to complete (default 300)",
+    )
     p.set_defaults(func=run)
 
 

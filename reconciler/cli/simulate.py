@@ -45,7 +45,13 @@ def register(sub: Any) -> None:
         help="simulate this campaign (repeatable; default: every campaign)",
     )
     p.add_argument("--seed", type=int, help="random seed (default: the block's seed, else 0)")
-    p.add_argument("--duration-minutes", type=_positive, default=60.0, metavar="M")
+    p.add_argument(
+        "--duration-minutes",
+        type=_positive,
+        default=60.0,
+        metavar="M",
+        help="simulated time per replication (default 60)",
+    )
     p.add_argument(
         "--replications",
         type=int,
@@ -62,7 +68,7 @@ def register(sub: Any) -> None:
         action="store_true",
         help=f"estimate answer_rate from the last {HISTORY_DAYS} days of the tenant's analytics",
     )
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="text table or JSON")
     p.set_defaults(func=run)
 
 
