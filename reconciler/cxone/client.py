@@ -11,6 +11,7 @@ only mean a server bug). Writes whose answer was lost are re-checked before any 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -104,6 +105,7 @@ class ClientOptions:
     poll_initial_seconds: float = 0.25
     poll_cap_seconds: float = 5.0
     command: str = ""  # named in 403 messages ("`reconciler apply` needs ...")
+    max_in_flight: int = 10  # HTTP requests on the wire at once; more callers queue
 
 
 def _page_size(page_size: int) -> int:
@@ -161,6 +163,10 @@ class CxoneClient:
             transport=transport,
             timeout=options.timeout_seconds,
             follow_redirects=False,
+            limits=httpx.Limits(
+                max_connections=options.max_in_flight,
+                max_keepalive_connections=options.max_in_flight,
+            ),
         )
         settings = RetrySettings(
             max_attempts=options.max_attempts,
@@ -168,6 +174,7 @@ class CxoneClient:
             timeout_seconds=options.timeout_seconds,
             backoff_base_seconds=options.backoff_base_seconds,
             backoff_cap_seconds=options.backoff_cap_seconds,
+            max_in_flight=options.max_in_flight,
         )
         self._requester = Requester(
             self._http,
@@ -228,16 +235,27 @@ class CxoneClient:
     async def _pages(
         self, path: str, key: str, params: Mapping[str, Any]
     ) -> AsyncIterator[Mapping[str, Any]]:
-        token: str | None = None
-        while True:
-            query = dict(params)
-            if token is not None:
-                query["pageToken"] = token
-            items, token = wire.page_items(await self._get(path, query), key)
-            for item in items:
-                yield item
-            if token is None:
-                return
+        """Items of every page; the next page is fetched while this one is consumed."""
+
+        async def fetch(token: str | None) -> tuple[list[Mapping[str, Any]], str | None]:
+            query = dict(params) if token is None else {**params, "pageToken": token}
+            return wire.page_items(await self._get(path, query), key)
+
+        pending: asyncio.Task[tuple[list[Mapping[str, Any]], str | None]] | None
+        pending = asyncio.ensure_future(fetch(None))
+        try:
+            while pending is not None:
+                items, token = await pending
+                # Page tokens chain the fetches; overlapping the next fetch with parsing
+                # (and whatever the caller does) is the only parallelism paging allows.
+                pending = asyncio.ensure_future(fetch(token)) if token is not None else None
+                for item in items:
+                    yield item
+        finally:
+            if pending is not None and not pending.done():
+                pending.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pending
 
     async def _guarded_write(
         self, call: Call, read: Callable[[], Awaitable[LiveSettings | LiveCampaign | LiveWebhook]]

@@ -153,3 +153,15 @@ def test_allowed_base_urls(url: str) -> None:
 def test_refused_base_urls(url: str) -> None:
     with pytest.raises(ConfigError):
         CxoneClient(url, "id", SecretStr("secret"))
+
+
+async def test_stopping_early_cancels_the_prefetched_page() -> None:
+    h = make_harness(campaigns=1200, read_limit_per_minute=100_000)
+    async with h.client() as client:
+        async for _ in client.iter_campaigns(page_size=500):
+            break
+        settings = await client.get_settings()  # the client is still usable
+    assert settings.version_tag
+    # The second page was asked for ahead of time; the third never was.
+    pages = [r for r in h.emu.requests if r.method == "GET" and r.path == "/api/v1/campaigns"]
+    assert len(pages) <= 2
