@@ -11,8 +11,11 @@ What is retried, and why it cannot apply a write twice:
 - A write is repeated here only when the server certainly did not act on it:
   * it never left: the connection could not be opened (connect error or timeout, no pool slot);
   * 429: the rate limiter refuses before handling;
-  * 503: "unavailable" - the server did not take the request on (the contract's emulator
-    and CXone's gateways answer it before handling);
+  * 503: "unavailable" (RFC 9110 §15.6.4: the server cannot handle the request now). We
+    take it as "not handled", as the emulator does; a gateway that forwarded the write and
+    then answered 503 would break that assumption, which is why even this repeat carries
+    If-Match (an update) or meets name uniqueness (a create): the server refuses a second
+    application either way;
   * 401 invalid_token: authentication happens before handling; we refresh once and repeat.
 - A write whose answer was lost may have landed: a dropped connection after sending, a read
   timeout, 500, 502 or 504 (a gateway that timed out while the backend carried on). Those
