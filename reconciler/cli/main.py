@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "export",
     "emulator",
     "demo",
+    "ci",
 )
 
 # One table maps error classes to exit codes (first match wins; subclasses first).
