@@ -30,6 +30,7 @@ from reconciler.engine.normalize import Normalizer
 from reconciler.engine.observe import observe
 from reconciler.engine.pairing import DesiredResource
 from reconciler.engine.planner import build_plan
+from reconciler.engine.policy import check_plan_policy
 from reconciler.resources import CampaignBody
 from reconciler.state.audit import AuditLog
 from reconciler.state.journal import Journal
@@ -74,6 +75,14 @@ async def apply_ours(base_url: str, state_root: Path) -> tuple[float, int, int]:
                 pid=0,
             )
 
+        policy_start = time.perf_counter()
+        report = await check_plan_policy(api, plan, None)
+        assert report.passed, report.violations
+        policy_wall = time.perf_counter() - policy_start
+        print(
+            f"  policy check of {report.checked} bodies: {policy_wall:.2f} s (the server "
+            "counts these POSTs as writes, so they are paced too)"
+        )
         start = time.perf_counter()
         marks: list[tuple[float, str]] = []
 

@@ -7,8 +7,8 @@ A large apply therefore runs at ~90 % of the limit and never hits 429 from pacin
 whether the server counts in fixed or sliding windows.
 
 It adapts to what the server says, on answers to POST/PUT/DELETE only (a GET's headers
-describe the read budget). The read-like POSTs (policy validation, simulator) are not paced
-here, but the server counts them as writes, so their answers' headers are observed too:
+describe the read budget). The read-like POSTs (policy validation, simulator) are paced like
+writes, because the server counts them as writes (contract §2: POST/PUT/DELETE):
 - `X-RateLimit-Limit` lower than ours: adopt it (the tenant's limit is stricter).
 - `X-RateLimit-Remaining` / `X-RateLimit-Reset`: never send more than the server says
   remain (minus writes still in flight) before the reset; at zero, wait for the reset.

@@ -334,7 +334,10 @@ class Requester:
         self, call: Call, budget: Budget, token: str | None
     ) -> tuple[httpx.Response | None, str, bool]:
         """One HTTP exchange: (response, failure description, certainly-not-sent)."""
-        if call.kind is CallKind.WRITE:
+        # The contract counts every POST/PUT/DELETE against the write limit, the read-like
+        # POSTs (policy validation, simulator) included, so all of them are paced.
+        paced = call.kind is CallKind.WRITE or (call.kind is CallKind.READ and call.method != "GET")
+        if paced:
             waited = await self._limiter.acquire()
             if waited > 0:
                 self._counters.throttled_seconds += waited
@@ -342,7 +345,7 @@ class Requester:
         budget.start()
         remaining = budget.remaining()
         if remaining <= 0:
-            if call.kind is CallKind.WRITE:
+            if paced:
                 self._limiter.release(None)
             raise errors.DeadlineExceeded(
                 "the request's deadline passed before it could be sent",
@@ -387,10 +390,8 @@ class Requester:
             )
             return None, f"{what} ({type(exc).__name__})", not_sent
         finally:
-            if call.kind is CallKind.WRITE:
+            if paced:
                 self._limiter.release(response)
-            elif call.kind is CallKind.READ and call.method != "GET" and response is not None:
-                self._limiter.observe(response)
 
     async def _pause(
         self,
