@@ -50,20 +50,30 @@ def write_specs(emu: Emulator, base_url: str, out: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     (out / "tenant.yaml").write_text(
-        (out / "tenant.yaml").read_text().replace(
-            "  prune: false", "  prune: false\n  carrier: {max_trunks: 1000000, "
-            "current_utilization_percent: 0}"), encoding="utf-8")
+        (out / "tenant.yaml")
+        .read_text()
+        .replace(
+            "  prune: false",
+            "  prune: false\n  carrier: {max_trunks: 1000000, current_utilization_percent: 0}",
+        ),
+        encoding="utf-8",
+    )
     for path in sorted((out / "campaigns").glob("*.yaml"))[:CHANGED]:
         text = path.read_text()
-        path.write_text(re.sub(r"max_agents: (\d+)", lambda m: f"max_agents: {int(m[1]) + 1}",
-                               text, count=1))
+        path.write_text(
+            re.sub(r"max_agents: (\d+)", lambda m: f"max_agents: {int(m[1]) + 1}", text, count=1)
+        )
 
 
 def run_plan(spec: Path, env: dict[str, str]) -> tuple[float, str]:
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "reconciler", "plan", str(spec),
-                           "--format", "json"], env=env, capture_output=True, text=True,
-                          check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "reconciler", "plan", str(spec), "--format", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"plan failed: {proc.stderr[-2000:]}")
@@ -85,20 +95,33 @@ async def baseline(base_url: str, campaign_ids: list[str], webhook_ids: list[str
                 else:
                     await client.get_webhook(rid)
 
-        await asyncio.gather(client.get_settings(), *(get("c", i) for i in campaign_ids),
-                             *(get("w", i) for i in webhook_ids))
+        await asyncio.gather(
+            client.get_settings(),
+            *(get("c", i) for i in campaign_ids),
+            *(get("w", i) for i in webhook_ids),
+        )
         return time.perf_counter() - start
 
 
 def bench(size: int) -> None:
-    emu = Emulator(EmulatorConfig(operation_seconds=0.0, read_limit_per_minute=10_000_000,
-                                  write_limit_per_minute=10_000_000),
-                   tenant=make_tenant(campaigns=size, webhooks=WEBHOOKS, seed=1))
+    emu = Emulator(
+        EmulatorConfig(
+            operation_seconds=0.0,
+            read_limit_per_minute=10_000_000,
+            write_limit_per_minute=10_000_000,
+        ),
+        tenant=make_tenant(campaigns=size, webhooks=WEBHOOKS, seed=1),
+    )
     with tempfile.TemporaryDirectory() as tmp, serve_in_thread(emu) as base_url:
         spec = Path(tmp) / "bench"
         write_specs(emu, base_url, spec)
-        env = {**os.environ, "CXONE_BASE_URL": base_url, "CXONE_CLIENT_ID": "bench",
-               "CXONE_CLIENT_SECRET": "bench", "RECONCILER_STATE_DIR": str(Path(tmp) / "s")}
+        env = {
+            **os.environ,
+            "CXONE_BASE_URL": base_url,
+            "CXONE_CLIENT_ID": "bench",
+            "CXONE_CLIENT_SECRET": "bench",
+            "RECONCILER_STATE_DIR": str(Path(tmp) / "s"),
+        }
         local, _ = run_plan(spec, env)
         emu.faults.latency(LATENCY)
         seen = len(emu.requests)
@@ -110,22 +133,35 @@ def bench(size: int) -> None:
         sequential = 1 + 1 + pages  # token, settings, every page one after another
         bound = sequential * LATENCY
         tj = emu.tenant_json()
-        base = asyncio.run(baseline(base_url, [c["id"] for c in tj["campaigns"]],
-                                    [w["id"] for w in tj["webhooks"]]))
-    print(f"\n== plan, {size} campaigns + {WEBHOOKS} webhooks, {LATENCY * 1000:.0f} ms/request "
-          f"({changes} changes found)")
-    print(f"HTTP requests        {len(requests)} / bound pages+3 = {pages + 3} "
-          f"= {len(requests) / (pages + 3):.2f}x")
+        base = asyncio.run(
+            baseline(
+                base_url, [c["id"] for c in tj["campaigns"]], [w["id"] for w in tj["webhooks"]]
+            )
+        )
+    print(
+        f"\n== plan, {size} campaigns + {WEBHOOKS} webhooks, {LATENCY * 1000:.0f} ms/request "
+        f"({changes} changes found)"
+    )
+    print(
+        f"HTTP requests        {len(requests)} / bound pages+3 = {pages + 3} "
+        f"= {len(requests) / (pages + 3):.2f}x"
+    )
     print(f"local work (0 ms)    {local:.2f} s / bound 1.00 s = {local:.2f}x")
     target = 1.5 * bound + local
-    print(f"wall (20 ms)         {wall:.2f} s / bound 1.5 x {bound:.2f} s + local {local:.2f} s"
-          f" = {target:.2f} s -> {wall / target:.2f}x")
-    print(f"network part         {max(0.0, wall - local):.2f} s vs sequential fetches "
-          f"{bound:.2f} s = {max(0.0, wall - local) / bound:.2f}x")
+    print(
+        f"wall (20 ms)         {wall:.2f} s / bound 1.5 x {bound:.2f} s + local {local:.2f} s"
+        f" = {target:.2f} s -> {wall / target:.2f}x"
+    )
+    print(
+        f"network part         {max(0.0, wall - local):.2f} s vs sequential fetches "
+        f"{bound:.2f} s = {max(0.0, wall - local) / bound:.2f}x"
+    )
     print(f"peak RSS (children)  {rss_mb:.0f} MB / bound 200 MB = {rss_mb / 200:.2f}x")
-    print(f"baseline 1 GET/resource, parallelism 10: {base:.2f} s "
-          f"({size + WEBHOOKS + 1} requests) -> reconciler is {base / max(wall - local, 1e-9):.1f}x "
-          f"faster on the network part, {base / wall:.1f}x on the whole command")
+    print(
+        f"baseline 1 GET/resource, parallelism 10: {base:.2f} s "
+        f"({size + WEBHOOKS + 1} requests) -> reconciler is {base / max(wall - local, 1e-9):.1f}x "
+        f"faster on the network part, {base / wall:.1f}x on the whole command"
+    )
 
 
 def main() -> None:

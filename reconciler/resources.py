@@ -111,7 +111,7 @@ class CallingHours(Body):
     @classmethod
     def _hhmm(cls, value: str) -> str:
         if not _HHMM.match(value):
-            raise ValueError(f"{value!r} is not a time of day as HH:MM (e.g. \"08:00\")")
+            raise ValueError(f'{value!r} is not a time of day as HH:MM (e.g. "08:00")')
         return value
 
     @field_validator("timezone")
@@ -121,7 +121,7 @@ class CallingHours(Body):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(
-                f"{value!r} is not an IANA time zone (e.g. \"America/New_York\")"
+                f'{value!r} is not an IANA time zone (e.g. "America/New_York")'
             ) from exc
         return value
 
