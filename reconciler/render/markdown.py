@@ -75,6 +75,24 @@ def _warnings(plan: Plan) -> list[str]:
     return [*lines, ""]
 
 
+def _fit_tail(tail: list[str], limit: int) -> list[str]:
+    """Warnings dropped from the end until the tail fits `limit`, or the changes get no room."""
+    kept = list(tail)
+    warnings = [i for i, line in enumerate(kept) if line.startswith("- :warning:")]
+    dropped = 0
+    while warnings and len("\n".join(kept)) > limit:
+        at = warnings.pop()
+        del kept[at]
+        dropped += 1
+    if dropped:
+        kept.insert(
+            at,
+            f"- :warning: {dropped} more warning(s) not shown: "
+            "`reconciler validate` lists every one",
+        )
+    return kept
+
+
 def _assemble(
     head: list[str],
     rows: list[str],
@@ -85,6 +103,8 @@ def _assemble(
 ) -> str:
     """Join the parts, cutting details then rows from the end until it fits."""
     table_head = ["| action | kind | name | fields |", "|---|---|---|---|"] if rows else []
+    # Hundreds of warnings must not crowd out every change: they get a quarter at most.
+    tail = _fit_tail(tail, budget // 4)
 
     def join(n_rows: int, n_details: int, cut_note: str) -> str:
         parts = [*head, *table_head, *rows[:n_rows]]
