@@ -189,7 +189,9 @@ class Play:
         }
         status = Status(failed=any(n["result"] != SUCCESS for n in needs.values()))
         if not condition(job.get("if"), contexts, status):
-            name = to_string(interpolate(job.get("name", job_id), {**contexts, "matrix": {}}))
+            name = to_string(
+                interpolate(job.get("name", job_id), {**contexts, "matrix": {}})
+            ).strip()
             return [JobResult(job_id, name, {}, SKIPPED)]
         return [
             self.run_instance(job_id, job, {**contexts, "matrix": entry}, entry)
