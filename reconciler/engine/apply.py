@@ -22,7 +22,14 @@ from typing import Any, Literal
 from pydantic import SecretStr
 
 from reconciler.cxone.api import DialerApi
-from reconciler.cxone.errors import ApiError
+from reconciler.cxone.errors import (
+    ApiError,
+    NameConflictError,
+    OperationInProgressError,
+    PreconditionFailedError,
+    ValidationError,
+)
+from reconciler.cxone.retry import WriteOutcomeUnknown
 from reconciler.engine import executor
 from reconciler.engine.normalize import Normalizer
 from reconciler.engine.observe import LiveState, observe
@@ -60,6 +67,9 @@ class StepRecord:
     version_tag_before: str | None = None
     version_tag_after: str | None = None
     error: str | None = None
+    # False when the server refused the write before acting on it (412, 409, 400...):
+    # the resource was not touched by this apply, so the restore must leave it alone.
+    landed: bool = True
 
 
 @dataclass(frozen=True)
@@ -136,6 +146,25 @@ def current_in(live: LiveState, kind: str, name: str) -> Current | None:
         return Current(None, live.settings.version_tag, live.settings.body)
     found = (live.campaigns if kind == "Campaign" else live.webhooks).get(name)
     return None if found is None else Current(found.id, found.version_tag, found.body)
+
+
+def refused_before_handling(exc: Exception) -> bool:
+    """Whether the server certainly did not act on the write (so it touched nothing).
+
+    A 412 means someone else moved the resource: restoring it to our snapshot would
+    overwrite their change. A lost answer re-checked as "changed" (WriteOutcomeUnknown,
+    a 412 subclass) may have landed, so it is not a refusal.
+    """
+    if isinstance(exc, WriteOutcomeUnknown):
+        return False
+    refusals = (
+        PreconditionFailedError,
+        OperationInProgressError,
+        NameConflictError,
+        ValidationError,
+        ConfigError,
+    )
+    return isinstance(exc, refusals)
 
 
 class ApplyRun:
@@ -236,7 +265,8 @@ class ApplyRun:
             result = await self._send(change)
         except (ApiError, ConfigError) as exc:
             self._failure = self._failure or f"{change.address}: {exc.message}"
-            journal.result(step, outcome="failed", error=exc.message)
+            landed = not refused_before_handling(exc)
+            journal.result(step, outcome="failed" if landed else "refused", error=exc.message)
             self.audit.append(
                 "write",
                 kind=change.kind,
@@ -245,6 +275,7 @@ class ApplyRun:
                 version_tag_before=change.live_version_tag,
                 version_tag_after=None,
                 outcome="failed",
+                landed=landed,
                 error=exc.message,
             )
             self.steps.append(
@@ -255,6 +286,7 @@ class ApplyRun:
                     change.live_version_tag,
                     None,
                     exc.message,
+                    landed,
                 )
             )
             self.progress(
@@ -355,7 +387,7 @@ class ApplyRun:
         touched = {
             settings_key if s.address.startswith("DialerSettings.") else s.address
             for s in self.steps
-            if s.outcome != "skipped"
+            if s.outcome != "skipped" and s.landed
         }
         targets = [
             t
