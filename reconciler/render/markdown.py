@@ -157,7 +157,8 @@ def render_plan_markdown(plan: Plan, *, budget: int = DEFAULT_BUDGET) -> str:
         [_details(c) for c in plan.changes],
         tail,
         budget,
-        "The full plan is in the job summary and the `plan` artifact (`plan.json`).",
+        "The complete plan is the saved `plan.json` (the workflow's `plan-<env>` artifact); "
+        "`reconciler plan --format text` shows it whole.",
     )
 
 
