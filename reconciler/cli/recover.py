@@ -9,7 +9,11 @@ from collections.abc import Callable
 from reconciler.cli.context import Context
 from reconciler.cxone.api import DialerApi
 from reconciler.engine.desired import secret_envs
-from reconciler.engine.recovery import describe_unfinished, restore_snapshot
+from reconciler.engine.recovery import (
+    describe_unfinished,
+    restore_snapshot,
+    unsettled_addresses,
+)
 from reconciler.errors import RestoreFailed
 from reconciler.state.journal import Journal, close_unfinished, find_unfinished
 from reconciler.state.layout import StateDir
@@ -52,6 +56,7 @@ async def recover_if_interrupted(
         event="recovery",
         actor=ctx.actor,
         progress=say,
+        unsettled=unsettled_addresses(run, snapshot),
     )
     if outcome.result != "restored":
         close_unfinished(state, run, "recovery-failed")

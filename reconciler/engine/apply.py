@@ -26,6 +26,7 @@ from reconciler.cxone.errors import (
     ApiError,
     NameConflictError,
     OperationInProgressError,
+    OperationTimeoutError,
     PreconditionFailedError,
     ValidationError,
 )
@@ -70,6 +71,9 @@ class StepRecord:
     # False when the server refused the write before acting on it (412, 409, 400...):
     # the resource was not touched by this apply, so the restore must leave it alone.
     landed: bool = True
+    # True when the write may still be taking effect (activation past its deadline, or an
+    # answer lost after the resource moved): the restore must not trust a first re-read.
+    unsettled: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,10 @@ def full_snapshot_resources(live: LiveState) -> list[SnapshotResource]:
 
 
 def restore_targets(
-    snapshot: Snapshot, secret_envs: Mapping[str, str], ids: Mapping[str, str] | None = None
+    snapshot: Snapshot,
+    secret_envs: Mapping[str, str],
+    ids: Mapping[str, str] | None = None,
+    unsettled: frozenset[str] = frozenset(),
 ) -> list[RestoreTarget]:
     """Targets that bring every resource in `snapshot` back to its recorded content."""
     ids = ids or {}
@@ -135,6 +142,7 @@ def restore_targets(
                 r.present,
                 r.body,
                 secret_envs.get(r.name) if r.kind == "Webhook" else None,
+                address in unsettled,
             )
         )
     return out
@@ -287,6 +295,7 @@ class ApplyRun:
                     None,
                     exc.message,
                     landed,
+                    isinstance(exc, (OperationTimeoutError, WriteOutcomeUnknown)),
                 )
             )
             self.progress(
@@ -389,9 +398,17 @@ class ApplyRun:
             for s in self.steps
             if s.outcome != "skipped" and s.landed
         }
+        unsettled = frozenset(
+            f"{r.kind}.{r.name}"
+            for s in self.steps
+            if s.unsettled
+            for r in snap.resources
+            if s.address == f"{r.kind}.{r.name}"
+            or (r.kind == "DialerSettings" and s.address.startswith("DialerSettings."))
+        )
         targets = [
             t
-            for t in restore_targets(snap, self._secret_envs(), self.ids)
+            for t in restore_targets(snap, self._secret_envs(), self.ids, unsettled)
             if (settings_key if t.kind == "DialerSettings" else t.address) in touched
         ]
         self.progress(

@@ -32,10 +32,14 @@ async def restore_snapshot(
     event: str,
     actor: str = "unknown",
     progress: ProgressHook | None = None,
+    unsettled: frozenset[str] = frozenset(),
 ) -> Outcome:
-    """Bring every resource of `snapshot` back to its recorded content, verified."""
+    """Bring every resource of `snapshot` back to its recorded content, verified.
+
+    `unsettled` names resources whose last write's fate is unknown (see RestoreTarget).
+    """
     say = progress or (lambda _msg: None)
-    targets = restore_targets(snapshot, secret_envs)
+    targets = restore_targets(snapshot, secret_envs, unsettled=unsettled)
     journal = journal_factory(snapshot.id)
     audit.append(f"{event}-started", actor=actor, snapshot_id=snapshot.id, resources=len(targets))
     say(f"{event}: restoring {len(targets)} resource(s) from snapshot {snapshot.id}")
@@ -97,6 +101,18 @@ async def restore_snapshot(
         None if ok else "the restore did not verify",
         notes=notes,
     )
+
+
+def unsettled_addresses(run: UnfinishedRun, snapshot: Snapshot) -> frozenset[str]:
+    """Resources the interrupted run had an intent for but no recorded result: their
+    activation may still be running, so a first re-read cannot verify them."""
+    settings = {f"{r.kind}.{r.name}" for r in snapshot.resources if r.kind == "DialerSettings"}
+    out: set[str] = set()
+    for step in run.steps:
+        if step.outcome not in (None, "failed"):  # applied or refused: settled
+            continue
+        out |= settings if step.kind == "DialerSettings" else {f"{step.kind}.{step.name}"}
+    return frozenset(out)
 
 
 def describe_unfinished(run: UnfinishedRun) -> str:

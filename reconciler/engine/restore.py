@@ -51,6 +51,11 @@ class RestoreTarget:
     present: bool
     body: dict[str, Any] | None  # snapshot JSON, no secrets
     secret_env: str | None = None
+    # Our write's fate is unknown (activation past its deadline, lost answer, killed
+    # process): an activation may still be running and land later, so a resource that
+    # matches now is not yet verified. It is written once anyway: a 409 names the running
+    # activation, which is awaited before comparing again.
+    unsettled: bool = False
 
     @property
     def address(self) -> str:
@@ -183,15 +188,20 @@ async def restore_one(
     """Bring one resource to the target, verifying by re-reading."""
     action, resent, last_error = "none", False, None
     rid = t.id
+    # Only asynchronous kinds have activations that can still be running.
+    must_write = t.unsettled and t.kind in ("DialerSettings", "Campaign")
     for _ in range(MAX_ATTEMPTS):
         cur = await read_current(api, t.kind, t.name, rid)
-        if matches(t.kind, t.name, cur, t.present, t.body, normalizer):
+        if matches(t.kind, t.name, cur, t.present, t.body, normalizer) and not (
+            must_write and cur is not None and t.present
+        ):
             return RestoreResult(
                 t.address, True, action, None, cur.version_tag if cur else None, resent
             )
         before = cur.version_tag if cur else None
         try:
             action, res, sent = await _write_once(api, t, cur, secrets, deadline)
+            must_write = False
             resent = resent or sent
             rid = res.resource_id or rid
             if on_write:
@@ -199,6 +209,7 @@ async def restore_one(
         except OperationInProgressError as exc:
             last_error = str(exc)
             await _wait_for_running(api, exc.operation_id, deadline)
+            must_write = False  # the running activation has ended: compare again
         except (PreconditionFailedError, OperationFailedError) as exc:
             last_error = str(exc)  # moved again or half-applied: re-read and try again
             if on_write:
