@@ -385,19 +385,30 @@ class Trigger:
     """Runs `action` from another thread as soon as the emulator has answered a matching
     request (e.g. an out-of-band edit racing the apply). Bounded: gives up after a timeout."""
 
-    def __init__(self, emu: Emulator, method: str, path: str, action: Callable[[], None]) -> None:
-        self.emu, self.method, self.path, self.action = emu, method, path, action
+    def __init__(
+        self,
+        emu: Emulator,
+        method: str,
+        path: str,
+        action: Callable[[], None],
+        *,
+        nth: int = 1,
+    ) -> None:
+        self.emu, self.method, self.path, self.action, self.nth = emu, method, path, action, nth
         self.fired = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="e2e-trigger", daemon=True)
 
     def _watch(self) -> None:
-        seen = 0
+        seen = matched = 0
         deadline = time.monotonic() + TRIGGER_TIMEOUT_SECONDS
         while not self._stop.is_set() and time.monotonic() < deadline:
             records = self.emu.requests[seen:]
             seen += len(records)
-            if any(r.method == self.method and r.path.startswith(self.path) for r in records):
+            matched += sum(
+                r.method == self.method and r.path.startswith(self.path) for r in records
+            )
+            if matched >= self.nth:
                 self.action()
                 self.fired.set()
                 return

@@ -105,14 +105,38 @@ def test_partially_applied_settings_are_undone_before_anything_else_is_written(
     assert next(w["outcome"] for w in writes_of(cli.audit())) == "failed"
 
 
-def test_activation_hung_past_the_deadline_is_restored(cli: Cli) -> None:
+def test_activation_hung_past_the_deadline_is_never_reported_restored(cli: Cli) -> None:
     before = cli.view()
     cli.emu.faults.hang_operation(name="Collections_East")
 
     run = cli.apply("--operation-timeout", "1")
 
+    # The hung activation may still land our update later: the resource matches its
+    # snapshot now, but calling it restored would be a lie. A person must look.
+    assert run.code == 3, run.text
+    end = assert_audit_apply(cli.audit(), result="restore-failed")
+    assert end["needs_attention"] == ["Campaign.Collections_East"]
+    assert "Campaign.Collections_East" in run.err and end["snapshot_id"] in run.err
+    now = cli.view()
+    assert_touched_are_desired_or_before(now, before, cli.desired(), DRIFTED_TOUCHED)
+    assert now.bodies[SETTINGS] == before.bodies[SETTINGS]
+    assert "Campaign.Renewals_Central" not in now.bodies
+
+
+def test_activation_past_the_deadline_that_then_lands_is_undone(cli: Cli) -> None:
+    before = cli.view()
+    cid = campaign_id(cli.emu, "Collections_East")
+    cli.emu.faults.hang_operation(name="Collections_East")
+
+    # The restore's first write to the campaign meets the running activation (409) and
+    # waits for it; here it resumes then and lands our update, which the restore undoes.
+    with Trigger(cli.emu, "PUT", f"/api/v1/campaigns/{cid}", cli.emu.faults.clear, nth=2) as t:
+        run = cli.apply("--operation-timeout", "1")
+    assert t.fired.is_set()
+
     assert "still in progress" in run.err
     assert_restored(cli, run, before)
+    assert restore_writes(cli.audit())["Campaign.Collections_East"] == "restore-update"
 
 
 def test_out_of_band_edit_racing_the_apply_gets_412_and_is_not_clobbered(cli: Cli) -> None:
