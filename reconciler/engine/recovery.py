@@ -111,6 +111,10 @@ def unsettled_addresses(run: UnfinishedRun, snapshot: Snapshot) -> frozenset[str
     for step in run.steps:
         if step.outcome not in (None, "failed"):  # applied or refused: settled
             continue
+        if step.action == "create":
+            # A killed run's create may never have been sent; a pending one is invisible
+            # until it activates (the next apply then meets its name), so no false alarm.
+            continue
         out |= settings if step.kind == "DialerSettings" else {f"{step.kind}.{step.name}"}
     return frozenset(out)
 

@@ -192,6 +192,17 @@ async def restore_one(
     must_write = t.unsettled and t.kind in ("DialerSettings", "Campaign")
     for _ in range(MAX_ATTEMPTS):
         cur = await read_current(api, t.kind, t.name, rid)
+        if must_write and not t.present and cur is None:
+            # Our create's answer was lost and its repeat met its own name: it is still
+            # activating, invisible to reads, and will appear later. Absence cannot be
+            # verified, so a person must check (and delete it once it shows up).
+            return RestoreResult(
+                t.address,
+                False,
+                action,
+                "a create whose answer was lost is still activating: it cannot be deleted "
+                f"yet; delete {t.name} once it appears",
+            )
         if matches(t.kind, t.name, cur, t.present, t.body, normalizer) and not (
             must_write and cur is not None and t.present
         ):
