@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from reconciler.cli.context import (
     Context,
     add_spec_dir,
     colour_enabled,
+    journal_factory,
     load_context,
     now_iso,
 )
@@ -34,7 +33,6 @@ from reconciler.engine.predict import make_predictor
 from reconciler.errors import ApplyFailed, ConfigError, PlanError, ReconcilerError, RestoreFailed
 from reconciler.render.outcome import render_outcome_text
 from reconciler.render.text import render_plan_text
-from reconciler.state.journal import Journal
 from reconciler.state.layout import StateDir
 from reconciler.state.lock import StateLock
 from reconciler.state.snapshots import SnapshotStore
@@ -144,7 +142,7 @@ async def _apply(
 ) -> tuple[Outcome | None, GuardOutcome | None]:
     say = progress_printer(sys.stderr)
     async with ctx.client() as api:
-        await recover_if_interrupted(ctx, api, state, say)
+        await recover_if_interrupted(ctx, api, state, say, deadline=args.operation_timeout)
         if args.plan:
             saved = load_plan(Path(args.plan))
             live = await observe(api)
@@ -171,14 +169,12 @@ async def _apply(
         if not report.passed:
             raise rejection(report)
         say(f"policy check passed for {report.checked} body(ies)")
-        run_id = uuid.uuid4().hex[:12]
-        journal_factory = _journal_factory(state, run_id, "apply", plan.digest)
         apply_run = ApplyRun(
             api,
             plan=plan,
             live=live,
             snapshots=SnapshotStore(state),
-            journal_factory=journal_factory,
+            journal_factory=journal_factory(state, "apply", plan.digest),
             audit=ctx.audit(),
             secrets=ctx.webhook_secrets(),
             normalizer=normalizer_for(ctx.desired),
@@ -198,7 +194,7 @@ async def _apply(
             desired=ctx.desired,
             pre_apply_snapshot_id=outcome.snapshot_id,
             snapshots=SnapshotStore(state),
-            journal_factory=_journal_factory(state, uuid.uuid4().hex[:12], "guard", plan.digest),
+            journal_factory=journal_factory(state, "guard", plan.digest),
             audit=ctx.audit(),
             secrets=ctx.webhook_secrets(),
             secret_envs=secret_envs(ctx.desired),
@@ -210,20 +206,6 @@ async def _apply(
             progress=say,
         )
         return outcome, guard
-
-
-def _journal_factory(state: StateDir, run_id: str, command: str, plan_digest: str | None) -> Any:
-    def begin(snapshot_id: str) -> Journal:
-        return Journal.begin(
-            state,
-            run_id=run_id,
-            command=command,
-            plan_digest=plan_digest,
-            snapshot_id=snapshot_id,
-            pid=os.getpid(),
-        )
-
-    return begin
 
 
 def finish(outcome: Outcome, environment: str) -> int:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Mapping
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,6 +23,7 @@ from reconciler.cxone.api import CarrierCapacity
 from reconciler.errors import ConfigError, SpecError
 from reconciler.spec import DesiredState, load_desired_state
 from reconciler.state.audit import AuditLog, detect_actor, detect_git_commit
+from reconciler.state.journal import Journal
 from reconciler.state.layout import StateDir
 
 DEFAULT_STATE_DIR = ".reconciler"
@@ -118,6 +120,25 @@ def load_context(spec_dir: str, command: str, env: Mapping[str, str] | None = No
             hint=f"run `reconciler validate {spec_dir}` for details",
         ) from exc
     return Context(path, desired, dict(os.environ if env is None else env), command)
+
+
+def journal_factory(
+    state: StateDir, command: str, plan_digest: str | None = None
+) -> Callable[[str], Journal]:
+    """Opens this run's write-ahead journal once its snapshot id is known (fresh run id)."""
+    run_id = uuid.uuid4().hex[:12]
+
+    def begin(snapshot_id: str) -> Journal:
+        return Journal.begin(
+            state,
+            run_id=run_id,
+            command=command,
+            plan_digest=plan_digest,
+            snapshot_id=snapshot_id,
+            pid=os.getpid(),
+        )
+
+    return begin
 
 
 def now_iso() -> str:

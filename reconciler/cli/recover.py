@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable
 
-from reconciler.cli.context import Context
+from reconciler.cli.context import Context, journal_factory
 from reconciler.cxone.api import DialerApi
 from reconciler.engine.desired import secret_envs
 from reconciler.engine.recovery import (
     describe_unfinished,
     restore_snapshot,
+    touched_addresses,
     unsettled_addresses,
 )
 from reconciler.errors import RestoreFailed
-from reconciler.state.journal import Journal, close_unfinished, find_unfinished
+from reconciler.state.journal import close_unfinished, find_unfinished
 from reconciler.state.layout import StateDir
 from reconciler.state.snapshots import SnapshotStore
 
-RECOVERY_DEADLINE_SECONDS = 300.0
-
 
 async def recover_if_interrupted(
-    ctx: Context, api: DialerApi, state: StateDir, say: Callable[[str], None]
+    ctx: Context,
+    api: DialerApi,
+    state: StateDir,
+    say: Callable[[str], None],
+    *,
+    deadline: float = 300.0,
 ) -> bool:
     """Restore an interrupted run's snapshot before anything else; True if one was found."""
     run = find_unfinished(state)
@@ -32,31 +34,20 @@ async def recover_if_interrupted(
     say(f"recovery: {describe_unfinished(run)}")
     store = SnapshotStore(state)
     snapshot = store.load(run.snapshot_id)
-    run_id = uuid.uuid4().hex[:12]
-
-    def journal_factory(snapshot_id: str) -> Journal:
-        return Journal.begin(
-            state,
-            run_id=run_id,
-            command="recovery",
-            plan_digest=None,
-            snapshot_id=snapshot_id,
-            pid=os.getpid(),
-        )
-
     outcome = await restore_snapshot(
         api,
         snapshot,
         snapshots=store,
-        journal_factory=journal_factory,
+        journal_factory=journal_factory(state, "recovery"),
         audit=ctx.audit(),
         secrets=ctx.webhook_secrets(),
         secret_envs=secret_envs(ctx.desired),
-        deadline=RECOVERY_DEADLINE_SECONDS,
+        deadline=deadline,
         event="recovery",
         actor=ctx.actor,
         progress=say,
         unsettled=unsettled_addresses(run, snapshot),
+        only=touched_addresses(run, snapshot),
     )
     if outcome.result != "restored":
         close_unfinished(state, run, "recovery-failed")

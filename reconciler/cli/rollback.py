@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
-import uuid
 from typing import Any
 
 from reconciler.cli.apply import finish, progress_printer
-from reconciler.cli.context import Context, add_spec_dir, load_context
+from reconciler.cli.context import Context, add_spec_dir, journal_factory, load_context
 from reconciler.cli.recover import recover_if_interrupted
 from reconciler.engine.apply import Outcome
 from reconciler.engine.desired import secret_envs
 from reconciler.engine.recovery import restore_snapshot
 from reconciler.errors import ApplyFailed, ConfigError, StateError
-from reconciler.state.journal import Journal
 from reconciler.state.layout import StateDir
 from reconciler.state.lock import StateLock
 from reconciler.state.snapshots import SnapshotStore
@@ -56,7 +53,7 @@ async def _rollback(ctx: Context, args: argparse.Namespace, state: StateDir) -> 
     say = progress_printer(sys.stderr)
     store = SnapshotStore(state)
     async with ctx.client() as api:
-        await recover_if_interrupted(ctx, api, state, say)
+        await recover_if_interrupted(ctx, api, state, say, deadline=args.operation_timeout)
         snapshot = store.load(args.to) if args.to else store.last_known_good()
         if snapshot is None:
             raise StateError(
@@ -75,23 +72,11 @@ async def _rollback(ctx: Context, args: argparse.Namespace, state: StateDir) -> 
                 )
             if input("Only 'yes' will be accepted: ").strip() != "yes":
                 raise ApplyFailed("rollback cancelled; nothing was written")
-        run_id = uuid.uuid4().hex[:12]
-
-        def journal_factory(snapshot_id: str) -> Journal:
-            return Journal.begin(
-                state,
-                run_id=run_id,
-                command="rollback",
-                plan_digest=None,
-                snapshot_id=snapshot_id,
-                pid=os.getpid(),
-            )
-
         return await restore_snapshot(
             api,
             snapshot,
             snapshots=store,
-            journal_factory=journal_factory,
+            journal_factory=journal_factory(state, "rollback"),
             audit=ctx.audit(),
             secrets=ctx.webhook_secrets(),
             secret_envs=secret_envs(ctx.desired),

@@ -33,13 +33,18 @@ async def restore_snapshot(
     actor: str = "unknown",
     progress: ProgressHook | None = None,
     unsettled: frozenset[str] = frozenset(),
+    only: frozenset[str] | None = None,
 ) -> Outcome:
-    """Bring every resource of `snapshot` back to its recorded content, verified.
+    """Bring every resource of `snapshot` (or those in `only`) back to its content, verified.
 
     `unsettled` names resources whose last write's fate is unknown (see RestoreTarget).
     """
     say = progress or (lambda _msg: None)
-    targets = restore_targets(snapshot, secret_envs, unsettled=unsettled)
+    targets = [
+        t
+        for t in restore_targets(snapshot, secret_envs, unsettled=unsettled)
+        if only is None or t.address in only
+    ]
     journal = journal_factory(snapshot.id)
     audit.append(f"{event}-started", actor=actor, snapshot_id=snapshot.id, resources=len(targets))
     say(f"{event}: restoring {len(targets)} resource(s) from snapshot {snapshot.id}")
@@ -114,6 +119,21 @@ def unsettled_addresses(run: UnfinishedRun, snapshot: Snapshot) -> frozenset[str
         if step.action == "create":
             # A killed run's create may never have been sent; a pending one is invisible
             # until it activates (the next apply then meets its name), so no false alarm.
+            continue
+        out |= settings if step.kind == "DialerSettings" else {f"{step.kind}.{step.name}"}
+    return frozenset(out)
+
+
+def touched_addresses(run: UnfinishedRun, snapshot: Snapshot) -> frozenset[str]:
+    """Resources the interrupted run may have written: an intent not refused by the server.
+
+    A resource with no intent was never written by that run; restoring it could only undo
+    someone else's later change, so recovery leaves it alone.
+    """
+    settings = {f"{r.kind}.{r.name}" for r in snapshot.resources if r.kind == "DialerSettings"}
+    out: set[str] = set()
+    for step in run.steps:
+        if step.outcome == "refused":
             continue
         out |= settings if step.kind == "DialerSettings" else {f"{step.kind}.{step.name}"}
     return frozenset(out)
