@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from reconciler.spec.diagnostics import (
@@ -80,7 +81,9 @@ def validate_spec_dir(
         for document in documents:
             result = parse_document(document, sink)
             if result is not None:
-                parsed.append(result)
+                # The model holds the values now; keep only the positions (memory: 10,000
+                # campaign files would otherwise hold every plain-data tree until the end).
+                parsed.append(replace(result, yaml=replace(result.yaml, data=None)))
     check_all(parsed, sink, display)
     diagnostics = sort_diagnostics(sink)
     if errors_of(diagnostics):

@@ -170,6 +170,15 @@ class _Reject(Exception):
         self.diagnostic = diagnostic
 
 
+# Paths and positions repeat across files of the same shape (10,000 campaign files share a
+# few hundred); sharing one tuple per value keeps the position maps small (bench_plan.py).
+_SHARED: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+
+def _shared(value: tuple[Any, ...]) -> tuple[Any, ...]:
+    return _SHARED.setdefault(value, value)
+
+
 @dataclass
 class _Converter:
     path: str
@@ -199,7 +208,7 @@ class _Converter:
         if len(loc) > MAX_DEPTH:
             self.reject(node, "too-deep", f"nesting deeper than {MAX_DEPTH} levels")
         mark = node.start_mark
-        self.values[loc] = (mark.line + 1, mark.column + 1)
+        self.values[_shared(loc)] = _shared((mark.line + 1, mark.column + 1))
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
         if id(node) in self.stack:
@@ -245,7 +254,9 @@ class _Converter:
                     )
                 )
                 continue
-            self.keys[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            self.keys[_shared(child)] = _shared(
+                (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            )
             result[key] = self.convert(value_node, child)
         return result
 
