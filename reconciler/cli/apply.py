@@ -113,21 +113,17 @@ def check_fresh(saved: Plan, ctx: Context, live: LiveState) -> None:
         )
 
 
-def confirm(plan: Plan, auto_approve: bool) -> None:
+def confirm(question: str, verb: str, auto_approve: bool) -> None:
     """Ask on a terminal; refuse without --auto-approve when nobody can answer."""
     if auto_approve:
         return
     if not sys.stdin.isatty():
         raise ConfigError(
-            "refusing to apply without confirmation in a non-interactive session",
-            hint="review the plan, then run again with --auto-approve",
+            f"refusing to {verb} without confirmation in a non-interactive session",
+            hint="review what it will do, then run again with --auto-approve",
         )
-    answer = input(
-        f'Apply {len(plan.changes)} change(s) to "{plan.environment}"? '
-        "Only 'yes' will be accepted: "
-    )
-    if answer.strip() != "yes":
-        raise ApplyFailed("apply cancelled; nothing was written")
+    if input(f"{question} Only 'yes' will be accepted: ").strip() != "yes":
+        raise ApplyFailed(f"{verb} cancelled; nothing was written")
 
 
 def progress_printer(stream: Any) -> Any:
@@ -162,7 +158,11 @@ async def _apply(
         sys.stdout.write(render_plan_text(plan, colour=colour_enabled(sys.stdout, ctx.env)))
         if not plan.has_changes:
             return None, None
-        confirm(plan, args.auto_approve)
+        confirm(
+            f'Apply {len(plan.changes)} change(s) to "{plan.environment}"?',
+            "apply",
+            args.auto_approve,
+        )
         report = await check_plan_policy(api, plan, ctx.carrier)
         for address, w in report.warnings:
             say(f"policy warning: {address}: {w.check}: {w.message}")

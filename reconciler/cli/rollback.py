@@ -7,13 +7,13 @@ import asyncio
 import sys
 from typing import Any
 
-from reconciler.cli.apply import finish, progress_printer
+from reconciler.cli.apply import confirm, finish, progress_printer
 from reconciler.cli.context import Context, add_spec_dir, journal_factory, load_context
 from reconciler.cli.recover import recover_if_interrupted
 from reconciler.engine.apply import Outcome
 from reconciler.engine.desired import secret_envs
 from reconciler.engine.recovery import restore_snapshot
-from reconciler.errors import ApplyFailed, ConfigError, StateError
+from reconciler.errors import StateError
 from reconciler.state.layout import StateDir
 from reconciler.state.lock import StateLock
 from reconciler.state.snapshots import SnapshotStore
@@ -64,14 +64,7 @@ async def _rollback(ctx: Context, args: argparse.Namespace, state: StateDir) -> 
             f'rolling back "{ctx.environment}" to snapshot {snapshot.id} '
             f"({snapshot.reason}, {snapshot.created_at}, {len(snapshot.resources)} resource(s))"
         )
-        if not args.auto_approve:
-            if not sys.stdin.isatty():
-                raise ConfigError(
-                    "refusing to roll back without confirmation in a non-interactive session",
-                    hint="add --auto-approve",
-                )
-            if input("Only 'yes' will be accepted: ").strip() != "yes":
-                raise ApplyFailed("rollback cancelled; nothing was written")
+        confirm(f'Roll "{ctx.environment}" back to {snapshot.id}?', "roll back", args.auto_approve)
         return await restore_snapshot(
             api,
             snapshot,
