@@ -22,6 +22,7 @@ from reconciler.cli.context import (
     now_iso,
 )
 from reconciler.cli.plan import add_no_predict
+from reconciler.cli.progress import apply_progress
 from reconciler.cli.recover import recover_if_interrupted
 from reconciler.engine.apply import ApplyOptions, ApplyRun, Outcome
 from reconciler.engine.desired import normalizer_for, plan_desired_state, secret_envs
@@ -169,20 +170,21 @@ async def _apply(
         if not report.passed:
             raise rejection(report)
         say(f"policy check passed for {report.checked} body(ies)")
-        apply_run = ApplyRun(
-            api,
-            plan=plan,
-            live=live,
-            snapshots=SnapshotStore(state),
-            journal_factory=journal_factory(state, "apply", plan.digest),
-            audit=ctx.audit(),
-            secrets=ctx.webhook_secrets(),
-            normalizer=normalizer_for(ctx.desired),
-            options=ApplyOptions(operation_deadline_seconds=args.operation_timeout),
-            actor=ctx.actor,
-            progress=say,
-        )
-        outcome = await apply_run.run()
+        with apply_progress(sys.stderr, interactive=sys.stderr.isatty()) as (say_live, on_step):
+            outcome = await ApplyRun(
+                api,
+                plan=plan,
+                live=live,
+                snapshots=SnapshotStore(state),
+                journal_factory=journal_factory(state, "apply", plan.digest),
+                audit=ctx.audit(),
+                secrets=ctx.webhook_secrets(),
+                normalizer=normalizer_for(ctx.desired),
+                options=ApplyOptions(operation_deadline_seconds=args.operation_timeout),
+                actor=ctx.actor,
+                progress=say_live,
+                on_step=on_step,
+            ).run()
         if outcome.result != "applied":
             return outcome, None
         if args.no_verify:

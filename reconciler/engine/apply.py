@@ -192,12 +192,14 @@ class ApplyRun:
         options: ApplyOptions = ApplyOptions(),
         actor: str = "unknown",
         progress: ProgressHook | None = None,
+        on_step: Callable[[int, int], None] | None = None,
     ) -> None:
         self.api, self.plan, self.live = api, plan, live
         self.snapshots, self.journal_factory, self.audit = snapshots, journal_factory, audit
         self.secrets, self.normalizer, self.options = secrets, normalizer, options
         self.actor = actor
         self.progress = progress or (lambda _msg: None)
+        self.on_step = on_step or (lambda _done, _total: None)
         self.steps: list[StepRecord] = []
         self.ids: dict[str, str] = {}  # address -> id learned from writes (creates)
         self._failure: str | None = None
@@ -301,6 +303,7 @@ class ApplyRun:
             self.progress(
                 f"[{step}/{total}] {change.action.symbol} {change.address} FAILED: {exc.message}"
             )
+            self.on_step(len(self.steps), total)
             return
         if result.resource_id:
             self.ids[change.address] = result.resource_id
@@ -332,6 +335,7 @@ class ApplyRun:
         self.progress(
             f"[{step}/{total}] {change.action.symbol} {change.address} {change.action.verb}"
         )
+        self.on_step(len(self.steps), total)
 
     async def _send(self, change: Change) -> executor.WriteResult:
         api, deadline, body = self.api, self.options.operation_deadline_seconds, change.desired
