@@ -11,6 +11,7 @@ import argparse
 import importlib
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 from reconciler import __version__
@@ -65,6 +66,9 @@ def exit_code_for(exc: BaseException) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; never lets a traceback reach the user for errors we expect."""
+    # httpcore's connection attempts to a refused port leave a coroutine unawaited when the
+    # loop closes; the user already got a clean "connection failed" error, not this noise.
+    warnings.filterwarnings("ignore", "coroutine .* was never awaited", RuntimeWarning)
     words = list(sys.argv[1:] if argv is None else argv)
     first = next((w for w in words if not w.startswith("-")), None)
     parser = build_parser(first if first in COMMAND_MODULES else None)
