@@ -72,7 +72,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     first = next((w for w in words if not w.startswith("-")), None)
     parser = build_parser(first if first in COMMAND_MODULES else None)
-    args = parser.parse_args(words)
+    try:
+        args = parser.parse_args(words)
+    except SystemExit as exc:
+        # --help and --version exit 0; a usage error exits 1, never 2: exit 2 means
+        # "changes" (plan --detailed-exitcode) or "drift" to the pipelines that call us.
+        return 0 if exc.code in (0, None) else 1
     try:
         code: int = args.func(args)
     except ReconcilerError as exc:
