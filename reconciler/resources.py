@@ -38,6 +38,7 @@ WebhookEvent = Literal[
     "dialer.settings.updated", "dialer.campaign.activated", "dialer.campaign.deleted"
 ]
 
+_ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 
 
@@ -53,7 +54,7 @@ class Kind(str, Enum):
 class Body(BaseModel):
     """Base for API bodies: strict types, unknown fields refused, immutable."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class Concurrency(Body):
@@ -118,8 +119,11 @@ class CallingHours(Body):
     @classmethod
     def _iana(cls, value: str) -> str:
         try:
+            if not _ZONE_NAME.match(value):
+                raise ValueError(value)
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        # A directory name ("America") or an over-long key is an OSError from the zone files.
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
             raise ValueError(
                 f'{value!r} is not an IANA time zone (e.g. "America/New_York")'
             ) from exc

@@ -128,7 +128,7 @@ class Call:
     path: str
     kind: CallKind
     params: Mapping[str, Any] | None = None
-    json: Any = None
+    json: Any = field(default=None, repr=False)  # may carry a webhook token
     form: Mapping[str, str] | None = field(default=None, repr=False)
     headers: Mapping[str, str] | None = None
 

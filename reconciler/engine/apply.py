@@ -43,7 +43,7 @@ from reconciler.engine.restore import (
     matches,
     restore,
 )
-from reconciler.errors import ConfigError
+from reconciler.errors import ConfigError, ReconcilerError
 from reconciler.resources import body_to_json
 from reconciler.state.audit import AuditLog
 from reconciler.state.journal import Journal
@@ -249,7 +249,10 @@ class ApplyRun:
         total = len(self.plan.changes)
         for key in sorted(groups):
             if self._failure is not None:
-                break
+                self.steps += [
+                    StepRecord(c.address, c.action.value, "skipped") for _, c in groups[key]
+                ]
+                continue
 
             async def one(step: int, change: Change) -> None:
                 async with gate:
@@ -273,10 +276,15 @@ class ApplyRun:
         )
         try:
             result = await self._send(change)
-        except (ApiError, ConfigError) as exc:
-            self._failure = self._failure or f"{change.address}: {exc.message}"
+        except Exception as exc:  # any failure mid-way must still lead to the restore
+            message = exc.message if isinstance(exc, ReconcilerError) else f"{exc!r}"
+            self._failure = self._failure or f"{change.address}: {message}"
             landed = not refused_before_handling(exc)
-            journal.result(step, outcome="failed" if landed else "refused", error=exc.message)
+            # Not one of ours (a bug, a local I/O error): whether the write landed is unknown.
+            unknown = not isinstance(exc, ReconcilerError) or isinstance(
+                exc, (OperationTimeoutError, WriteOutcomeUnknown)
+            )
+            journal.result(step, outcome="failed" if landed else "refused", error=message)
             self.audit.append(
                 "write",
                 kind=change.kind,
@@ -286,7 +294,7 @@ class ApplyRun:
                 version_tag_after=None,
                 outcome="failed",
                 landed=landed,
-                error=exc.message,
+                error=message,
             )
             self.steps.append(
                 StepRecord(
@@ -295,13 +303,13 @@ class ApplyRun:
                     "failed",
                     change.live_version_tag,
                     None,
-                    exc.message,
+                    message,
                     landed,
-                    isinstance(exc, (OperationTimeoutError, WriteOutcomeUnknown)),
+                    unknown,
                 )
             )
             self.progress(
-                f"[{step}/{total}] {change.action.symbol} {change.address} FAILED: {exc.message}"
+                f"[{step}/{total}] {change.action.symbol} {change.address} FAILED: {message}"
             )
             self.on_step(len(self.steps), total)
             return

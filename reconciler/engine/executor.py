@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from reconciler.cxone.api import DialerApi, Operation
-from reconciler.cxone.errors import OperationFailedError
+from reconciler.cxone.errors import ApiError, OperationFailedError, OperationTimeoutError
 from reconciler.errors import ConfigError
 from reconciler.resources import CampaignBody, SettingsBody, WebhookAuth, WebhookBody
 
@@ -45,8 +45,21 @@ def webhook_body(data: dict[str, Any], token: SecretStr) -> WebhookBody:
 
 
 async def await_operation(api: DialerApi, op: Operation, deadline_seconds: float) -> Operation:
-    """Wait for one activation; raise OperationFailedError when it FAILED."""
-    done = (await api.wait_operations([op], deadline_seconds=deadline_seconds))[0]
+    """Wait for one activation; raise OperationFailedError when it FAILED.
+
+    The write was accepted (there is an operation), so when its status cannot be read the
+    outcome is unknown: that is an OperationTimeoutError, never a plain failure, so the
+    restore waits for the activation instead of trusting a re-read of the old content.
+    """
+    try:
+        done = (await api.wait_operations([op], deadline_seconds=deadline_seconds))[0]
+    except (OperationTimeoutError, OperationFailedError):
+        raise
+    except ApiError as exc:
+        raise OperationTimeoutError(
+            f"could not read the status of activation {op.operation_id}: {exc.message}",
+            operation_ids=(op.operation_id,),
+        ) from exc
     if done.status == "FAILED":
         raise OperationFailedError(
             f"activation of {done.resource_type} {done.resource_id} failed: "

@@ -205,6 +205,8 @@ def _dotted(loc: Loc) -> str:
 
 
 def _describe(value: Any) -> str:
+    if isinstance(value, _Hidden):
+        return repr(value)
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
     if isinstance(value, str):
@@ -218,10 +220,20 @@ def _describe(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
+class _Hidden:
+    """Stands in for a value that may be a secret (anything under a webhook's `auth`)."""
+
+    def __repr__(self) -> str:
+        return "(value not shown: it may be a secret)"
+
+
 def _from_pydantic(
     doc: YamlDocument, model_cls: type[BaseModel], error: ErrorDetails
 ) -> Diagnostic | None:
     loc: Loc = tuple(error["loc"])
+    if loc[:2] == ("spec", "auth"):
+        # A token pasted where the variable's name belongs must not reach CI logs.
+        error = {**error, "input": _Hidden()}
     kind = error["type"]
     if loc[:2] == ("spec", "name"):
         return None  # the injected name: already reported at metadata.name

@@ -158,8 +158,15 @@ class YamlDocument:
 
 
 class _Budget:
-    def __init__(self) -> None:
+    def __init__(self, limit: int = 0) -> None:
         self.nodes = 0
+        self.limit = limit
+
+
+def _file_node_limit(text: str) -> int:
+    """Nodes a whole file may expand to: real YAML has far fewer nodes than 2 per byte, so
+    this stops many small alias bombs in one file (each under the per-document limit)."""
+    return MAX_NODES_PER_DOCUMENT + 2 * len(text)
 
 
 class _Reject(Exception):
@@ -188,6 +195,7 @@ class _Converter:
     budget: _Budget
     stack: set[int]
     root: yaml.Node | None = None
+    file_budget: _Budget = field(default_factory=lambda: _Budget(MAX_NODES_PER_DOCUMENT))
 
     def where(self, node: yaml.Node) -> Location:
         mark = node.start_mark
@@ -198,6 +206,14 @@ class _Converter:
 
     def convert(self, node: yaml.Node, loc: Loc) -> Any:
         self.budget.nodes += 1
+        self.file_budget.nodes += 1
+        if self.file_budget.nodes > self.file_budget.limit:
+            self.reject(
+                self.root or node,
+                "too-many-nodes",
+                f"the file expands to more than {self.file_budget.limit} nodes (alias bombs?)",
+                "write the values out instead of repeating anchors and aliases",
+            )
         if self.budget.nodes > MAX_NODES_PER_DOCUMENT:
             self.reject(
                 self.root or node,  # the whole document is at fault, not the last node
@@ -338,11 +354,14 @@ def parse_yaml(text: str, path: str) -> tuple[list[YamlDocument], list[Diagnosti
                     )
                 ]
         composer = _Composer(text)
+        file_budget = _Budget(_file_node_limit(text))
         try:
             for node in _nodes(composer):
-                document = _document(node, path, len(documents), problems)
+                document = _document(node, path, len(documents), problems, file_budget)
                 if document is not None:
                     documents.append(document)
+                if file_budget.nodes > file_budget.limit:
+                    break  # reported once; the rest of the file is not worth expanding
         finally:
             composer.dispose()
     except yaml.YAMLError as exc:
@@ -360,11 +379,11 @@ def _nodes(composer: Any) -> Iterator[yaml.Node]:
 
 
 def _document(
-    node: yaml.Node, path: str, index: int, problems: list[Diagnostic]
+    node: yaml.Node, path: str, index: int, problems: list[Diagnostic], file_budget: _Budget
 ) -> YamlDocument | None:
     keys: dict[Loc, tuple[int, int]] = {}
     values: dict[Loc, tuple[int, int]] = {}
-    converter = _Converter(path, keys, values, problems, _Budget(), set(), node)
+    converter = _Converter(path, keys, values, problems, _Budget(), set(), node, file_budget)
     start = converter.where(node)
     try:
         data = converter.convert(node, ())

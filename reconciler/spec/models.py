@@ -35,7 +35,7 @@ ResourceName = Annotated[str, Field(min_length=1, max_length=128)]
 class SpecModel(BaseModel):
     """Base for spec-only models: strict types, unknown fields refused, immutable."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class SimulationBlock(SpecModel):

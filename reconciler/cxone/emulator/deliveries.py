@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,7 +26,7 @@ class _Attempt:
     hook_id: str
     hook_name: str
     url: str
-    token: str | None
+    token: str | None = field(repr=False)
     event: str
     payload: JsonDict
     number: int

@@ -24,7 +24,7 @@ class Resource:
     updated_at: str
     last_activated_at: str | None = None
     # Webhooks only: the write-only bearer token, never returned by the API.
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:

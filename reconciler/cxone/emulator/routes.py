@@ -49,7 +49,7 @@ class Call:
         raw = await self.request.body()
         try:
             return json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise invalid([{"field": "body", "message": "not valid JSON"}]) from exc
 
     def if_match(self) -> str | None:
@@ -129,7 +129,7 @@ async def token_endpoint(emu: Emulator, request: Request) -> Response:
             form = parsed if isinstance(parsed, dict) else {}
         else:
             form = dict(parse_qsl(raw.decode("utf-8")))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return JSONResponse({"error": "invalid_request", "message": "unreadable body"}, 400)
     client_id, client_secret = form.get("client_id"), form.get("client_secret")
     basic = request.headers.get("authorization", "")
