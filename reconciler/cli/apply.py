@@ -139,7 +139,14 @@ async def _apply(
 ) -> tuple[Outcome | None, GuardOutcome | None]:
     say = progress_printer(sys.stderr)
     async with ctx.client() as api:
-        await recover_if_interrupted(ctx, api, state, say, deadline=args.operation_timeout)
+        await recover_if_interrupted(
+            ctx,
+            api,
+            state,
+            say,
+            deadline=args.operation_timeout,
+            approve=lambda why: confirm(f"{why} Restore it now?", "apply", args.auto_approve),
+        )
         if args.plan:
             saved = load_plan(Path(args.plan))
             live = await observe(api)

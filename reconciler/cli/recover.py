@@ -14,7 +14,7 @@ from reconciler.engine.recovery import (
     unsettled_addresses,
 )
 from reconciler.errors import RestoreFailed
-from reconciler.state.journal import close_unfinished, find_unfinished
+from reconciler.state.journal import UnfinishedRun, close_unfinished, list_unfinished
 from reconciler.state.layout import StateDir
 from reconciler.state.snapshots import SnapshotStore
 
@@ -26,13 +26,43 @@ async def recover_if_interrupted(
     say: Callable[[str], None],
     *,
     deadline: float = 300.0,
+    approve: Callable[[str], None] | None = None,
 ) -> bool:
-    """Restore an interrupted run's snapshot before anything else; True if one was found."""
-    run = find_unfinished(state)
-    if run is None:
+    """Restore every interrupted run's snapshot before anything else; True if one was found.
+
+    Oldest first. A recovery that was itself interrupted left a journal restoring the same
+    snapshot: once that snapshot is restored, such journals are closed, never replayed
+    later over a newer apply. `approve` is asked before the first recovery write (apply and
+    rollback pass their confirmation, so a non-interactive run without --auto-approve
+    writes nothing).
+    """
+    runs = list_unfinished(state)
+    if not runs:
         return False
-    say(f"recovery: {describe_unfinished(run)}")
     store = SnapshotStore(state)
+    restored: set[str] = set()
+    for run in runs:
+        if run.snapshot_id in restored:
+            close_unfinished(state, run, "recovered")
+            say(f"recovery: run {run.run_id} was restoring snapshot {run.snapshot_id} too: closed")
+            continue
+        say(f"recovery: {describe_unfinished(run)}")
+        if approve is not None:
+            approve(f"An interrupted `{run.command}` (run {run.run_id}) must be restored first.")
+        await _recover(ctx, api, state, store, run, say, deadline)
+        restored.add(run.snapshot_id)
+    return True
+
+
+async def _recover(
+    ctx: Context,
+    api: DialerApi,
+    state: StateDir,
+    store: SnapshotStore,
+    run: UnfinishedRun,
+    say: Callable[[str], None],
+    deadline: float,
+) -> None:
     snapshot = store.load(run.snapshot_id)
     outcome = await restore_snapshot(
         api,
@@ -62,4 +92,3 @@ async def recover_if_interrupted(
         f"recovery: interrupted run {run.run_id} restored to snapshot {run.snapshot_id} "
         "and verified"
     )
-    return True

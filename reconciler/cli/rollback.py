@@ -53,7 +53,14 @@ async def _rollback(ctx: Context, args: argparse.Namespace, state: StateDir) -> 
     say = progress_printer(sys.stderr)
     store = SnapshotStore(state)
     async with ctx.client() as api:
-        await recover_if_interrupted(ctx, api, state, say, deadline=args.operation_timeout)
+        await recover_if_interrupted(
+            ctx,
+            api,
+            state,
+            say,
+            deadline=args.operation_timeout,
+            approve=lambda why: confirm(f"{why} Restore it now?", "roll back", args.auto_approve),
+        )
         snapshot = store.load(args.to) if args.to else store.last_known_good()
         if snapshot is None:
             raise StateError(
