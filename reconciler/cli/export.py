@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from reconciler.cxone import ClientOptions, CxoneClient
-from reconciler.engine.export import export_files, token_env_for
+from reconciler.engine.export import export_files, token_envs
 from reconciler.engine.observe import observe
 from reconciler.errors import ConfigError
 from reconciler.state.atomic import write_atomic
@@ -55,7 +55,7 @@ async def _export(
     async with client:
         live = await observe(client)
         requests = client.stats.requests + client.stats.token_requests
-    tokens = [token_env_for(name) for name in sorted(live.webhooks)]
+    tokens = sorted(token_envs(sorted(live.webhooks)).values())
     return export_files(live, environment=environment, base_url=base_url), tokens, requests
 
 

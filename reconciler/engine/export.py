@@ -34,17 +34,48 @@ def _represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
 _Dumper.add_representer(list, _represent_list)
 
 
+def _short_hash(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()[:8]
+
+
 def file_stem(name: str) -> str:
     """A file name for a resource name; unsafe names get a slug plus a short hash."""
     if _SAFE.match(name):
         return name.lower().replace("_", "-")
     slug = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower()[:60] or "resource"
-    return f"{slug}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+    return f"{slug}-{_short_hash(name)}"
+
+
+def file_stems(names: list[str]) -> dict[str, str]:
+    """A distinct file stem per name: names that would share one (`Sales_East`, `sales-east`)
+    all get the short hash of their exact name, so no file overwrites another."""
+    stems = {name: file_stem(name) for name in names}
+    seen: dict[str, int] = {}
+    for stem in stems.values():
+        seen[stem] = seen.get(stem, 0) + 1
+    return {
+        name: f"{stem}-{_short_hash(name)}" if seen[stem] > 1 else stem
+        for name, stem in stems.items()
+    }
 
 
 def token_env_for(webhook_name: str) -> str:
     """The environment variable an exported webhook's token is read from."""
     return "WEBHOOK_" + re.sub(r"[^A-Za-z0-9]+", "_", webhook_name).strip("_").upper() + "_TOKEN"
+
+
+def token_envs(names: list[str]) -> dict[str, str]:
+    """A distinct token variable per webhook (colliding names get the short hash)."""
+    plain = {name: token_env_for(name) for name in names}
+    counts: dict[str, int] = {}
+    for var in plain.values():
+        counts[var] = counts.get(var, 0) + 1
+    return {
+        name: var.removesuffix("_TOKEN") + f"_{_short_hash(name).upper()}_TOKEN"
+        if counts[var] > 1
+        else var
+        for name, var in plain.items()
+    }
 
 
 def _document(
@@ -82,15 +113,20 @@ def export_files(live: LiveState, *, environment: str, base_url: str) -> dict[st
     files["dialer-settings.yaml"] = _document(
         "DialerSettings", settings_name, settings, "dialer-settings", 2
     )
+    campaign_stems = file_stems(sorted(live.campaigns))
     for name in sorted(live.campaigns):
         body = body_to_json(live.campaigns[name].body)
         del body["name"]
-        files[f"campaigns/{file_stem(name)}.yaml"] = _document(
+        files[f"campaigns/{campaign_stems[name]}.yaml"] = _document(
             "Campaign", name, body, "campaign", 3
         )
+    webhook_stems = file_stems(sorted(live.webhooks))
+    tokens = token_envs(sorted(live.webhooks))
     for name in sorted(live.webhooks):
         body = body_to_json(live.webhooks[name].body)
         del body["name"]
-        body["auth"] = {"type": body["auth"]["type"], "token_from": {"env": token_env_for(name)}}
-        files[f"webhooks/{file_stem(name)}.yaml"] = _document("Webhook", name, body, "webhook", 3)
+        body["auth"] = {"type": body["auth"]["type"], "token_from": {"env": tokens[name]}}
+        files[f"webhooks/{webhook_stems[name]}.yaml"] = _document(
+            "Webhook", name, body, "webhook", 3
+        )
     return files

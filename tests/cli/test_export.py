@@ -15,6 +15,9 @@ from reconciler.cxone.emulator import Emulator, EmulatorConfig, make_tenant, ser
 def served(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Emulator]:
     tenant = make_tenant(campaigns=40, webhooks=3, seed=7)
     tenant["campaigns"].append({**tenant["campaigns"][0], "name": "Odd name/with spaces"})
+    # Distinct API names that fold to one file name: each must keep its own file.
+    for name in ("Sales_East", "Sales-East", "sales_east"):
+        tenant["campaigns"].append({**tenant["campaigns"][0], "name": name})
     emu = Emulator(EmulatorConfig(operation_seconds=0.0), tenant=tenant)
     with serve_in_thread(emu) as base_url:
         monkeypatch.setenv("CXONE_BASE_URL", base_url)
@@ -38,7 +41,7 @@ def test_export_twice_is_byte_identical_and_plans_clean(
     assert main(["export", "--out", str(second)]) == 0
     assert _tree(first) == _tree(second)
     files = _tree(first)
-    assert len([f for f in files if f.startswith("campaigns/")]) == 41
+    assert len([f for f in files if f.startswith("campaigns/")]) == 44
     assert len([f for f in files if f.startswith("webhooks/")]) == 3
     for text in files.values():
         assert text.startswith(b"# yaml-language-server: $schema=")
