@@ -132,6 +132,16 @@ def build_plan(
                 change = Change(**{**change.__dict__, "prediction": prediction})
         changes.append(change)
     changes.sort(key=lambda c: change_sort_key(c.kind, c.name, c.action))
+    warnings = warnings + tuple(
+        PlanWarning(
+            f"deleting webhook {c.name} cannot be undone automatically: its write-only token "
+            "is not in the repo, so if this apply fails, re-creating it needs a person",
+            c.source,
+            "webhook-delete-irreversible",
+        )
+        for c in changes
+        if c.kind == "Webhook" and c.action is Action.DELETE
+    )
     notes = []
     if unmanaged:
         notes.append(
