@@ -282,7 +282,9 @@ class CxoneClient:
                 self._give_up_if_spent(call, budget, lost)
                 repeated = True
             except (errors.PreconditionFailedError, errors.OperationInProgressError) as exc:
-                if not repeated:
+                # Sent more than once (a lost answer, or a 503 the requester repeated): the
+                # earlier attempt may be what moved the tag or started the activation.
+                if not repeated and not budget.repeated_after_503:
                     raise
                 raise WriteOutcomeUnknown(
                     "a repeated write met a newer versionTag or a running activation:"
@@ -341,7 +343,7 @@ class CxoneClient:
                 self._give_up_if_spent(call, budget, lost)
                 repeated = True
             except errors.NameConflictError as exc:
-                if not repeated:
+                if not repeated and not budget.repeated_after_503:
                     raise
                 # The pending first attempt holds the name (the server reserves it).
                 raise WriteOutcomeUnknown(

@@ -167,6 +167,9 @@ class Budget:
         self._settings = settings
         self._clock = clock
         self.attempts = 0
+        # A write answered 503 was repeated on the assumption that it was not handled; if a
+        # gateway did forward it, the repeat's 412/409/name_conflict is our own first attempt.
+        self.repeated_after_503 = False
         self._deadline: float | None = None
 
     def start(self) -> None:
@@ -310,6 +313,8 @@ class Requester:
                         raise AnswerLost(call, f"answer {status}")
                     if status == 503:
                         delay = server_delay(response.headers)
+                        if call.kind is CallKind.WRITE:
+                            budget.repeated_after_503 = True
                     last_class, last_failure = errors.ServerError, f"answer {status}"
                 elif call.kind is CallKind.TOKEN:
                     raise self._auth_error(call, response, refreshed)

@@ -237,3 +237,37 @@ async def test_webhook_delete_dropped_after_handling_counts_as_done() -> None:
         with pytest.raises(errors.NotFoundError):
             await client.get_webhook(hook.id)
     assert h.statuses("DELETE", WEBHOOKS) == [None]
+
+
+async def test_a_create_repeated_after_503_that_meets_its_name_is_an_unknown_outcome() -> None:
+    """A gateway may have forwarded the first POST before answering 503: the repeat's
+    name_conflict is then our own campaign, not someone else's (never treated as refused)."""
+    from pydantic import SecretStr
+
+    from reconciler.cxone.emulator import Emulator, EmulatorConfig, ManualClock, make_tenant
+
+    clock = ManualClock(1_790_000_000.0)
+    emu = Emulator(EmulatorConfig(operation_seconds=0.0), clock, make_tenant(campaigns=1))
+    first = emu.tenant_json()["campaigns"][0]
+    body = {
+        k: v
+        for k, v in first.items()
+        if k not in ("id", "versionTag", "createdAt", "updatedAt", "lastActivatedAt")
+    }
+    body["name"] = "Landed_Behind_503"
+    emu.add_campaign(body)  # what the forwarded first attempt did
+    emu.faults.http_error(503, count=1, method="POST", path="/api/v1/campaigns")
+
+    async def sleep(seconds: float) -> None:
+        clock.advance(seconds)
+
+    async with CxoneClient(
+        "http://127.0.0.1:9",
+        "id",
+        SecretStr("s"),
+        transport=emu.transport(),
+        clock=clock.now,
+        sleep=sleep,
+    ) as client:
+        with pytest.raises(WriteOutcomeUnknown):
+            await client.create_campaign(CampaignBody.model_validate(body))
