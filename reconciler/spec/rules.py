@@ -29,10 +29,24 @@ from reconciler.spec.models import (
 from reconciler.spec.state import merge_verify
 
 # Calling windows repeat daily in local time but shift against UTC with daylight saving,
-# so overlaps are compared on one winter and one summer day (northern hemisphere; the
-# southern one is covered because both halves of the year are checked).
-REFERENCE_DATES = (date(2025, 1, 15), date(2025, 7, 15))
+# and zones change on different dates (the US three weeks before the EU in March, a week
+# after it in autumn; the southern hemisphere the other way). Overlaps are compared on one
+# day of each distinct combination of the campaigns' UTC offsets over a reference year.
+REFERENCE_YEAR = 2025
 _DAY = 24 * 60
+
+
+def reference_dates(zones: Sequence[str]) -> list[date]:
+    """One day per distinct combination of the zones' UTC offsets in the reference year."""
+    tzs = [ZoneInfo(z) for z in sorted(set(zones))]
+    seen: dict[tuple[timedelta | None, ...], date] = {}
+    day = date(REFERENCE_YEAR, 1, 1)
+    while day.year == REFERENCE_YEAR:
+        noon = datetime(day.year, day.month, day.day, 12)
+        offsets = tuple(noon.replace(tzinfo=tz).utcoffset() for tz in tzs)
+        seen.setdefault(offsets, day)
+        day += timedelta(days=1)
+    return sorted(seen.values())
 
 
 def check_all(docs: Sequence[ParsedDocument], sink: list[Diagnostic], spec_dir: str) -> None:
@@ -399,7 +413,7 @@ def _check_overlap(
     if sum(m.spec.concurrency.max_simultaneous_calls for _, m in campaigns) <= free:
         return  # even all at once they fit
     worst: tuple[int, int, date, list[tuple[int, int, str]]] | None = None
-    for day in REFERENCE_DATES:
+    for day in reference_dates([m.spec.calling_hours.timezone for _, m in campaigns]):
         intervals: list[tuple[int, int, str]] = []
         events: list[tuple[int, int, int, int]] = []
         for _, model in campaigns:

@@ -363,7 +363,7 @@ CASES: dict[str, list[Expected]] = {
             6,
             3,
             "trunk-overlap",
-            "campaigns whose calling windows overlap need 120 simultaneous calls at 15:00 UTC (on 2025-01-15), above the 82.5 trunks still free: Collections_Central, Collections_East",
+            "campaigns whose calling windows overlap need 120 simultaneous calls at 15:00 UTC (on 2025-01-01), above the 82.5 trunks still free: Collections_Central, Collections_East",
         ),
     ],
     "warn-uk-safe-harbour": [

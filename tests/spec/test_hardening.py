@@ -66,3 +66,32 @@ def test_many_small_alias_bombs_in_one_file_stop_at_the_file_budget(tmp_path: Pa
     )
     found = errors(tmp_path, "---\n".join([bomb] * 300))
     assert sum("the file expands to more than" in e for e in found) == 1
+
+
+def test_overlap_is_found_in_the_weeks_the_us_and_eu_change_clocks_apart(
+    tmp_path: Path,
+) -> None:
+    tenant = (
+        "apiVersion: dialer.cxone/v1\nkind: Tenant\nmetadata: {name: dst}\nspec:\n"
+        "  carrier: {max_trunks: 100, current_utilization_percent: 0}\n"
+        "  compliance: {jurisdiction: UK}\n"
+    )
+    campaign = (
+        "apiVersion: dialer.cxone/v1\nkind: Campaign\nmetadata: {{name: {name}}}\nspec:\n"
+        "  type: progressive\n  concurrency: {{max_agents: 60, max_simultaneous_calls: 60}}\n"
+        "  algorithm: {{type: progressive}}\n"
+        '  calling_hours: {{start: "08:00", end: "{end}", timezone: {zone}}}\n'
+        "  dnc_lists: [national, internal]\n"
+    )
+    # London 08-13 and New York 08-21 meet only while New York is on summer time and
+    # London is not yet (9-30 March 2025): 12:00 UTC needs 120 calls on 100 trunks.
+    (tmp_path / "t.yaml").write_text(tenant)
+    (tmp_path / "lon.yaml").write_text(
+        campaign.format(name="LON", end="13:00", zone="Europe/London")
+    )
+    (tmp_path / "ny.yaml").write_text(
+        campaign.format(name="NY", end="21:00", zone="America/New_York")
+    )
+    _, diagnostics = validate_spec_dir(tmp_path)
+    overlap = [d.message for d in diagnostics if d.code == "trunk-overlap"]
+    assert len(overlap) == 1 and "12:00 UTC (on 2025-03-09)" in overlap[0]
