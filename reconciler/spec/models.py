@@ -196,6 +196,17 @@ class WebhookSpec(WebhookBody):
 
     auth: WebhookAuthSpec  # type: ignore[assignment]
 
+    @field_validator("url")
+    @classmethod
+    def _token_never_in_clear(cls, value: str) -> str:
+        # The server sends the bearer token with every delivery to this URL.
+        parts = urlsplit(value)
+        if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
+            raise ValueError(
+                "plain http:// would send the webhook's bearer token in clear: use https://"
+            )
+        return value
+
 
 class Metadata(SpecModel):
     """Identity (`name` equals the API's name) and local-only labels."""
