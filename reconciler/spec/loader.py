@@ -322,9 +322,13 @@ def _nesting_depth(text: str) -> int:
     return deepest
 
 
-def _syntax_error(path: str, exc: yaml.YAMLError) -> Diagnostic:
+def _syntax_error(path: str, exc: yaml.YAMLError, text: str = "") -> Diagnostic:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    position = getattr(exc, "position", None)  # a ReaderError (e.g. a NUL byte) has no mark
+    if mark is None and isinstance(position, int) and text:
+        before = text[:position]
+        line, col = before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     context = getattr(exc, "context", None)
     context_mark = getattr(exc, "context_mark", None)
@@ -365,7 +369,7 @@ def parse_yaml(text: str, path: str) -> tuple[list[YamlDocument], list[Diagnosti
         finally:
             composer.dispose()
     except yaml.YAMLError as exc:
-        problems.append(_syntax_error(path, exc))
+        problems.append(_syntax_error(path, exc, text))
     except RecursionError:  # the pure-Python composer on deep input
         problems.append(
             Diagnostic(path, 1, 1, "error", "nesting too deep to read", None, "too-deep")
