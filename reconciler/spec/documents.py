@@ -139,18 +139,26 @@ def _prepare(
     if kind not in NAMED_BODY_KINDS or not isinstance(spec, dict):
         return data
     spec = dict(spec)
-    if "name" in spec:
+    metadata = data.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    # INTERFACE.md: a DialerSettings spec is "exactly the settings body", which holds `name`;
+    # accepted when it repeats metadata.name. Campaign and Webhook specs exclude it.
+    settings_name_agrees = kind == "DialerSettings" and spec.get("name") == name
+    if "name" in spec and not settings_name_agrees:
+        message = (
+            f"`spec.name` {spec.get('name')!r} differs from `metadata.name` {name!r}"
+            if kind == "DialerSettings"
+            else "`spec.name` is not allowed: the name comes from `metadata.name`"
+        )
         sink.append(
             Diagnostic.at(
                 doc.key_at(("spec", "name")),
                 "error",
                 "name-in-spec",
-                "`spec.name` is not allowed: the name comes from `metadata.name`",
+                message,
                 "remove `spec.name` and set `metadata.name`",
             )
         )
-    metadata = data.get("metadata")
-    name = metadata.get("name") if isinstance(metadata, dict) else None
     # Errors on the injected name are reported once, at metadata.name.
     spec["name"] = name if isinstance(name, str) and name else "-"
     if kind == "Webhook":
