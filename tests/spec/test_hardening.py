@@ -95,3 +95,25 @@ def test_overlap_is_found_in_the_weeks_the_us_and_eu_change_clocks_apart(
     _, diagnostics = validate_spec_dir(tmp_path)
     overlap = [d.message for d in diagnostics if d.code == "trunk-overlap"]
     assert len(overlap) == 1 and "12:00 UTC (on 2025-03-09)" in overlap[0]
+
+
+@pytest.mark.parametrize(("spec_name", "ok"), [("S", True), ("Other", False)])
+def test_settings_spec_may_repeat_its_metadata_name(
+    tmp_path: Path, spec_name: str, ok: bool
+) -> None:
+    doc = (
+        "apiVersion: dialer.cxone/v1\nkind: DialerSettings\nmetadata: {name: S}\nspec:\n"
+        f"  name: {spec_name}\n  type: preview\n"
+        "  concurrency: {max_agents: 5, max_simultaneous_calls: 5}\n  algorithm: {type: preview}\n"
+    )
+    found = errors(tmp_path, doc)
+    assert (found == []) is ok
+    if not ok:
+        assert (
+            found
+            == [
+                f"{tmp_path.as_posix()}/doc.yaml:5:3: `spec.name` 'Other' differs "
+                "from `metadata.name` 'S'"
+            ]
+            or "differs from `metadata.name`" in found[0]
+        )
