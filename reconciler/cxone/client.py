@@ -50,10 +50,9 @@ from reconciler.cxone.auth import (
     checked_base_url,
 )
 from reconciler.cxone.auth import parse_token_answer as _parse_token
+from reconciler.cxone.guarded import guarded_create, guarded_write, landed
 from reconciler.cxone.limiter import WriteLimiter
 from reconciler.cxone.retry import (
-    AnswerLost,
-    Budget,
     Call,
     CallKind,
     ClientEvent,
@@ -257,117 +256,11 @@ class CxoneClient:
                 with contextlib.suppress(asyncio.CancelledError):
                     await pending
 
-    async def _guarded_write(
-        self, call: Call, read: Callable[[], Awaitable[LiveSettings | LiveCampaign | LiveWebhook]]
-    ) -> httpx.Response | None:
-        """Send a PUT/DELETE with If-Match; None when a lost DELETE turns out to have landed."""
-        sent_tag = (call.headers or {})["If-Match"]
-        budget = self._requester.budget()
-        repeated = False
-        while True:
-            try:
-                return await self._requester.send(call, budget)
-            except AnswerLost as lost:
-                tag = await self._current_tag(call, lost, read)
-                if tag is None:
-                    return None
-                if tag != sent_tag:
-                    raise WriteOutcomeUnknown(
-                        f"the answer was lost ({lost.reason}) and the resource changed since:"
-                        " the write may have landed",
-                        method=call.method,
-                        path=call.path,
-                        hint="re-read the resource before writing again",
-                    ) from lost
-                self._give_up_if_spent(call, budget, lost)
-                repeated = True
-            except (errors.PreconditionFailedError, errors.OperationInProgressError) as exc:
-                # Sent more than once (a lost answer, or a 503 the requester repeated): the
-                # earlier attempt may be what moved the tag or started the activation.
-                if not repeated and not budget.repeated_after_503:
-                    raise
-                raise WriteOutcomeUnknown(
-                    "a repeated write met a newer versionTag or a running activation:"
-                    " the first attempt probably landed",
-                    operation_id=getattr(exc, "operation_id", None),
-                    method=call.method,
-                    path=call.path,
-                    hint="re-read the resource (and wait for its activation) before deciding",
-                ) from exc
-            except errors.NotFoundError:
-                if repeated and call.method == "DELETE":
-                    return None
-                raise
-
-    async def _current_tag(
-        self,
-        call: Call,
-        lost: AnswerLost,
-        read: Callable[[], Awaitable[LiveSettings | LiveCampaign | LiveWebhook]],
-    ) -> str | None:
-        """The resource's versionTag now, None if it is gone."""
-        self._requester.emit(
-            ClientEvent("write_checked", call.method, call.path, reason=lost.reason)
-        )
-        log.debug("answer to %s %s lost (%s): re-reading", call.method, call.path, lost.reason)
-        try:
-            return (await read()).version_tag
-        except errors.NotFoundError:
-            return None
-
-    def _give_up_if_spent(self, call: Call, budget: Budget, lost: AnswerLost) -> None:
-        if budget.exhausted or budget.remaining() <= 0:
-            raise errors.ServerError(
-                f"gave up after {budget.attempts} attempt(s): {lost.reason}; the write did not"
-                " land (its resource is unchanged)",
-                method=call.method,
-                path=call.path,
-            ) from lost
-
-    async def _guarded_create(
-        self, call: Call, find: Callable[[], Awaitable[T | None]]
-    ) -> httpx.Response | T:
-        """POST a create; after a lost answer, look the name up before repeating."""
-        budget = self._requester.budget()
-        repeated = False
-        while True:
-            try:
-                return await self._requester.send(call, budget)
-            except AnswerLost as lost:
-                self._requester.emit(
-                    ClientEvent("write_checked", call.method, call.path, reason=lost.reason)
-                )
-                found = await find()
-                if found is not None:
-                    return found
-                self._give_up_if_spent(call, budget, lost)
-                repeated = True
-            except errors.NameConflictError as exc:
-                if not repeated and not budget.repeated_after_503:
-                    raise
-                # The pending first attempt holds the name (the server reserves it).
-                raise WriteOutcomeUnknown(
-                    "a repeated create met its own name: the first attempt probably landed",
-                    method=call.method,
-                    path=call.path,
-                    hint="re-read the campaigns (and wait for activations) before deciding",
-                ) from exc
-
     def _operation(self, response: httpx.Response, call: Call) -> Operation:
         return wire.parse_operation(wire.decode_object(response, call.method, call.path))
 
     def _webhook(self, response: httpx.Response, call: Call) -> LiveWebhook:
         return wire.parse_webhook(wire.decode_object(response, call.method, call.path))
-
-    @staticmethod
-    def _landed(call: Call, what: str, resource_id: str) -> WriteOutcomeUnknown:
-        return WriteOutcomeUnknown(
-            f"the answer was lost and {what}",
-            resource_id=resource_id,
-            method=call.method,
-            path=call.path,
-            hint="re-read before deciding",
-        )
 
     # --- dialer settings ---------------------------------------------------------------------
 
@@ -378,7 +271,7 @@ class CxoneClient:
     async def put_settings(self, body: SettingsBody, *, if_match: str) -> Operation:
         """PUT the settings; answers the activation."""
         call = _write("PUT", SETTINGS, body, if_match)
-        response = await self._guarded_write(call, self.get_settings)
+        response = await guarded_write(self._requester, call, self.get_settings)
         if response is None:
             raise errors.ProtocolError("the dialer settings vanished", method="GET", path=SETTINGS)
         return self._operation(response, call)
@@ -403,9 +296,11 @@ class CxoneClient:
     async def create_campaign(self, body: CampaignBody) -> Operation:
         """POST a new campaign; answers the activation that creates it."""
         call = _write("POST", CAMPAIGNS, body)
-        result = await self._guarded_create(call, lambda: self._campaign_named(body.name))
+        result = await guarded_create(
+            self._requester, call, lambda: self._campaign_named(body.name)
+        )
         if isinstance(result, LiveCampaign):
-            raise self._landed(call, f"campaign {body.name!r} now exists", result.id)
+            raise landed(call, f"campaign {body.name!r} now exists", result.id)
         return self._operation(result, call)
 
     async def update_campaign(
@@ -413,17 +308,21 @@ class CxoneClient:
     ) -> Operation:
         """PUT a campaign; answers the activation."""
         call = _write("PUT", f"{CAMPAIGNS}/{_id(campaign_id)}", body, if_match)
-        response = await self._guarded_write(call, lambda: self.get_campaign(campaign_id))
+        response = await guarded_write(
+            self._requester, call, lambda: self.get_campaign(campaign_id)
+        )
         if response is None:
-            raise self._landed(call, "the campaign is gone", campaign_id)
+            raise landed(call, "the campaign is gone", campaign_id)
         return self._operation(response, call)
 
     async def delete_campaign(self, campaign_id: str, *, if_match: str) -> Operation:
         """DELETE a campaign; answers the activation that removes it."""
         call = _write("DELETE", f"{CAMPAIGNS}/{_id(campaign_id)}", None, if_match)
-        response = await self._guarded_write(call, lambda: self.get_campaign(campaign_id))
+        response = await guarded_write(
+            self._requester, call, lambda: self.get_campaign(campaign_id)
+        )
         if response is None:
-            raise self._landed(call, "the campaign is gone: the delete landed", campaign_id)
+            raise landed(call, "the campaign is gone: the delete landed", campaign_id)
         return self._operation(response, call)
 
     # --- webhooks (synchronous writes) ------------------------------------------------------
@@ -446,12 +345,12 @@ class CxoneClient:
     async def create_webhook(self, body: WebhookBody) -> LiveWebhook:
         """POST a webhook (its token is sent, never read back)."""
         call = _write("POST", WEBHOOKS, body)
-        result = await self._guarded_create(call, lambda: self._webhook_named(body.name))
+        result = await guarded_create(self._requester, call, lambda: self._webhook_named(body.name))
         if isinstance(result, LiveWebhook):
             as_read = body.model_copy(update={"auth": WebhookAuth(type=body.auth.type)})
             if result.body == as_read:
                 return result  # ours: it landed before the answer was lost
-            raise self._landed(call, f"another webhook named {body.name!r} exists", result.id)
+            raise landed(call, f"another webhook named {body.name!r} exists", result.id)
         return self._webhook(result, call)
 
     async def update_webhook(
@@ -459,15 +358,15 @@ class CxoneClient:
     ) -> LiveWebhook:
         """PUT a webhook; answers it as stored."""
         call = _write("PUT", f"{WEBHOOKS}/{_id(webhook_id)}", body, if_match)
-        response = await self._guarded_write(call, lambda: self.get_webhook(webhook_id))
+        response = await guarded_write(self._requester, call, lambda: self.get_webhook(webhook_id))
         if response is None:
-            raise self._landed(call, "the webhook is gone", webhook_id)
+            raise landed(call, "the webhook is gone", webhook_id)
         return self._webhook(response, call)
 
     async def delete_webhook(self, webhook_id: str, *, if_match: str) -> None:
         """DELETE a webhook (a lost answer whose webhook is gone counts as done)."""
         call = _write("DELETE", f"{WEBHOOKS}/{_id(webhook_id)}", None, if_match)
-        await self._guarded_write(call, lambda: self.get_webhook(webhook_id))
+        await guarded_write(self._requester, call, lambda: self.get_webhook(webhook_id))
 
     # --- operations --------------------------------------------------------------------------
 
