@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from reconciler.ci.fake_github import STATE_VARIABLE
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO_ROOT / ".github" / "scripts"
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
@@ -21,13 +23,14 @@ if str(SCRIPTS) not in sys.path:
 
 
 class FakeGitHub:
-    """The state behind `fake_gh.py`, read and seeded as JSON."""
+    """The state behind the player's local GitHub (`reconciler.ci.fake_github`), as JSON."""
 
     def __init__(self, directory: Path) -> None:
         self.state_file = directory / "gh-state.json"
         self.executable = directory / "gh"
-        fake = Path(__file__).with_name("fake_gh.py")
-        self.executable.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{fake}" "$@"\n')
+        self.executable.write_text(
+            f'#!/bin/sh\nexec "{sys.executable}" -m reconciler.ci.fake_github "$@"\n'
+        )
         self.executable.chmod(self.executable.stat().st_mode | stat.S_IXUSR)
 
     def seed(self, **parts: Any) -> None:
@@ -51,5 +54,5 @@ def fake_gh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeGitHub:
     directory = tmp_path / "fake-gh"
     directory.mkdir()
     fake = FakeGitHub(directory)
-    monkeypatch.setenv("FAKE_GH_STATE", str(fake.state_file))
+    monkeypatch.setenv(STATE_VARIABLE, str(fake.state_file))
     return fake

@@ -27,7 +27,7 @@ def test_created_once_then_updated_in_place(fake_gh: FakeGitHub) -> None:
     assert action == "created"
     action, second = sticky_comment.upsert_comment(gh, 7, MARK, f"{MARK}\nv2\n")
     assert (action, second) == ("updated", first)
-    assert thread(fake_gh) == [{"id": first, "body": f"{MARK}\nv2\n"}]
+    assert [(c["id"], c["body"]) for c in thread(fake_gh)] == [(first, f"{MARK}\nv2\n")]
     assert sticky_comment.upsert_comment(gh, 7, MARK, f"{MARK}\nv2\n") == ("unchanged", first)
 
 
