@@ -16,6 +16,7 @@ from reconciler.cli.context import (
     TOOL_VERSION,
     Context,
     add_spec_dir,
+    add_write_options,
     colour_enabled,
     journal_factory,
     load_context,
@@ -50,18 +51,7 @@ def register(sub: Any) -> None:
     )
     add_spec_dir(p)
     p.add_argument("--plan", metavar="PLAN", help="apply this saved plan; refused when stale")
-    p.add_argument(
-        "--auto-approve",
-        action="store_true",
-        help="do not ask for confirmation (required when not interactive)",
-    )
-    p.add_argument(
-        "--operation-timeout",
-        type=float,
-        default=300.0,
-        metavar="SECONDS",
-        help="deadline for each activation to complete (default 300)",
-    )
+    add_write_options(p, activation="activation")
     p.add_argument(
         "--resend-secrets",
         action="store_true",

@@ -150,6 +150,22 @@ def add_spec_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec_dir", metavar="SPEC_DIR", help="one environment's spec directory")
 
 
+def add_write_options(parser: argparse.ArgumentParser, *, activation: str) -> None:
+    """--auto-approve and --operation-timeout, shared by the commands that write."""
+    parser.add_argument(
+        "--auto-approve",
+        action="store_true",
+        help="do not ask for confirmation (required when not interactive)",
+    )
+    parser.add_argument(
+        "--operation-timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help=f"deadline for each {activation} to complete (default 300)",
+    )
+
+
 def colour_enabled(stream: object, env: Mapping[str, str]) -> bool:
     """Colours only on a terminal, and never when NO_COLOR is set (no-color.org)."""
     isatty = getattr(stream, "isatty", None)

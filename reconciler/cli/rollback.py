@@ -8,7 +8,13 @@ import sys
 from typing import Any
 
 from reconciler.cli.apply import confirm, finish, progress_printer
-from reconciler.cli.context import Context, add_spec_dir, journal_factory, load_context
+from reconciler.cli.context import (
+    Context,
+    add_spec_dir,
+    add_write_options,
+    journal_factory,
+    load_context,
+)
 from reconciler.cli.recover import recover_if_interrupted
 from reconciler.cxone.api import DialerApi
 from reconciler.engine.apply import Outcome
@@ -36,18 +42,7 @@ def register(sub: Any) -> None:
         metavar="SNAPSHOT_ID",
         help="the snapshot to restore (default: the last-known-good; see `reconciler snapshots`)",
     )
-    p.add_argument(
-        "--auto-approve",
-        action="store_true",
-        help="do not ask for confirmation (required when not interactive)",
-    )
-    p.add_argument(
-        "--operation-timeout",
-        type=float,
-        default=300.0,
-        metavar="SECONDS",
-        help="deadline for each restore activation to complete (default 300)",
-    )
+    add_write_options(p, activation="restore activation")
     p.set_defaults(func=run)
 
 
