@@ -310,16 +310,28 @@ def _to_float(text: str) -> float:
     return float(text)
 
 
-def _nesting_depth(text: str) -> int:
-    """Deepest nesting of the stream, from libyaml's (non-recursive) event parser."""
-    depth = deepest = 0
+def _first_too_deep(text: str) -> tuple[int, int] | None:
+    """Line and column of the first collection nested deeper than MAX_DEPTH, if any.
+
+    libyaml's event parser is not recursive, and the scan stops at the first collection
+    over the limit, so it never meets the nesting limit some libyaml builds impose.
+    """
+    depth = 0
     for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
-            deepest = max(deepest, depth)
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                return mark.line + 1, mark.column + 1
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
-    return deepest
+    return None
+
+
+def _too_deep(path: str, line: int, col: int) -> Diagnostic:
+    message = f"nesting deeper than {MAX_DEPTH} levels"
+    hint = "flatten the document: real specs are about 5 levels deep"
+    return Diagnostic(path, line, col, "error", message, hint, "too-deep")
 
 
 def _syntax_error(path: str, exc: yaml.YAMLError, text: str = "") -> Diagnostic:
@@ -344,19 +356,9 @@ def parse_yaml(text: str, path: str) -> tuple[list[YamlDocument], list[Diagnosti
     documents: list[YamlDocument] = []
     try:
         if sum(text.count(c) for c in "[{-?") >= _NESTING_CHARS_SAFE:
-            depth = _nesting_depth(text)
-            if depth > MAX_DEPTH:
-                return [], [
-                    Diagnostic(
-                        path,
-                        1,
-                        1,
-                        "error",
-                        f"nesting {depth} levels deep, over the limit of {MAX_DEPTH}",
-                        None,
-                        "too-deep",
-                    )
-                ]
+            too_deep = _first_too_deep(text)
+            if too_deep is not None:
+                return [], [_too_deep(path, *too_deep)]
         composer = _Composer(text)
         file_budget = _Budget(_file_node_limit(text))
         try:
@@ -369,11 +371,14 @@ def parse_yaml(text: str, path: str) -> tuple[list[YamlDocument], list[Diagnosti
         finally:
             composer.dispose()
     except yaml.YAMLError as exc:
-        problems.append(_syntax_error(path, exc, text))
+        problem = str(getattr(exc, "problem", "") or "")
+        mark = getattr(exc, "problem_mark", None)
+        if "nesting depth" in problem and mark is not None:  # a libyaml build's own limit
+            problems.append(_too_deep(path, mark.line + 1, mark.column + 1))
+        else:
+            problems.append(_syntax_error(path, exc, text))
     except RecursionError:  # the pure-Python composer on deep input
-        problems.append(
-            Diagnostic(path, 1, 1, "error", "nesting too deep to read", None, "too-deep")
-        )
+        problems.append(_too_deep(path, 1, 1))
     return documents, problems
 
 

