@@ -23,15 +23,15 @@ from pathlib import Path
 import httpx
 from pydantic import SecretStr
 
-from reconciler.cxone import ClientOptions, CxoneClient
-from reconciler.cxone.emulator import Emulator, EmulatorConfig, make_tenant, serve_in_thread
+from reconciler.dialer_v1.bodies import CampaignBody
+from reconciler.dialer_v1.client import ClientOptions, DialerV1Client
+from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig, make_tenant, serve_in_thread
 from reconciler.engine.apply import ApplyOptions, ApplyRun
 from reconciler.engine.normalize import Normalizer
 from reconciler.engine.observe import observe
 from reconciler.engine.pairing import DesiredResource
 from reconciler.engine.planner import build_plan
 from reconciler.engine.policy import check_plan_policy
-from reconciler.resources import CampaignBody
 from reconciler.state.audit import AuditLog
 from reconciler.state.journal import Journal
 from reconciler.state.layout import StateDir
@@ -53,7 +53,7 @@ def changed(body: CampaignBody) -> CampaignBody:
 
 async def apply_ours(base_url: str, state_root: Path) -> tuple[float, int, int]:
     options = ClientOptions(write_limit_per_minute=WRITE_LIMIT)
-    async with CxoneClient(base_url, "bench", SecretStr("bench"), options=options) as api:
+    async with DialerV1Client(base_url, "bench", SecretStr("bench"), options=options) as api:
         live = await observe(api)
         desired = [
             DesiredResource("Campaign", n, changed(c.body)) for n, c in live.campaigns.items()

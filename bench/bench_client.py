@@ -20,7 +20,7 @@ import time
 import httpx
 from pydantic import SecretStr
 
-from reconciler.cxone import ClientOptions, CxoneClient
+from reconciler.dialer_v1.client import ClientOptions, DialerV1Client
 
 CAMPAIGNS = 10_000
 PAGE_SIZE = 500
@@ -31,8 +31,8 @@ CONCURRENT_READS = 2_000
 
 SERVER = f"""
 import asyncio, socket, sys, threading
-from reconciler.cxone.emulator import Emulator, EmulatorConfig, make_tenant
-from reconciler.cxone.emulator.server import base_url, bind_socket, make_server
+from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig, make_tenant
+from reconciler.dialer_v1.emulator.server import base_url, bind_socket, make_server
 emu = Emulator(EmulatorConfig(read_limit_per_minute=10**9, write_limit_per_minute=10**6),
                tenant=make_tenant(campaigns={CAMPAIGNS}, webhooks=1))
 sock = bind_socket("127.0.0.1", 0)
@@ -49,8 +49,8 @@ server.should_exit = True
 """
 
 
-def client(base_url: str) -> CxoneClient:
-    return CxoneClient(
+def client(base_url: str) -> DialerV1Client:
+    return DialerV1Client(
         base_url, "bench", SecretStr("bench-secret"), options=ClientOptions(timeout_seconds=60)
     )
 

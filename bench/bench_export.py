@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from reconciler.cxone.emulator import Emulator, EmulatorConfig, make_tenant, serve_in_thread
+from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig, make_tenant, serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / ".github" / "scripts"))

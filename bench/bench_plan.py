@@ -30,8 +30,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from reconciler.cxone import ClientOptions, CxoneClient
-from reconciler.cxone.emulator import Emulator, EmulatorConfig, make_tenant, serve_in_thread
+from reconciler.dialer_v1.client import ClientOptions, DialerV1Client
+from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig, make_tenant, serve_in_thread
 from reconciler.engine.export import export_files
 from reconciler.engine.observe import observe
 
@@ -42,7 +42,7 @@ CHANGED = 20
 
 def write_specs(emu: Emulator, base_url: str, out: Path) -> None:
     async def read() -> dict[str, str]:
-        async with CxoneClient(base_url, "bench", SecretStr("bench")) as client:
+        async with DialerV1Client(base_url, "bench", SecretStr("bench")) as client:
             return export_files(await observe(client), environment="bench", base_url=base_url)
 
     for rel, text in asyncio.run(read()).items():
@@ -89,7 +89,7 @@ async def baseline(base_url: str, campaign_ids: list[str], webhook_ids: list[str
     """One GET per resource, 10 at a time (the seed's and a Terraform refresh's way)."""
     gate = asyncio.Semaphore(10)
     opts = ClientOptions()
-    async with CxoneClient(base_url, "bench", SecretStr("bench"), options=opts) as client:
+    async with DialerV1Client(base_url, "bench", SecretStr("bench"), options=opts) as client:
         await client.get_settings()  # token fetched outside the timing
         start = time.perf_counter()
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from reconciler.cxone.api import LiveCampaign, LiveSettings, LiveWebhook
+from reconciler.dialer_v1.api import LiveCampaign, LiveSettings, LiveWebhook
+from reconciler.dialer_v1.bodies import CampaignBody, SettingsBody, WebhookAuth, WebhookBody
 from reconciler.engine.observe import LiveState
 from reconciler.engine.pairing import DesiredResource
-from reconciler.resources import CampaignBody, SettingsBody, WebhookAuth, WebhookBody
 
 
 def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

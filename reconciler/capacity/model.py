@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from reconciler.resources import SettingsBody
+from reconciler.dialer_v1.bodies import SettingsBody
 
 TalkTimeDistribution = Literal["exponential", "lognormal"]
 Method = Literal["simulation", "analytic"]

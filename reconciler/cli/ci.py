@@ -84,7 +84,7 @@ def _embedded_emulator(enabled: bool) -> Iterator[dict[str, str]]:
     if not enabled:
         yield {}
         return
-    from reconciler.cxone.emulator import Emulator, EmulatorConfig, serve_in_thread
+    from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig, serve_in_thread
 
     seed = resources.files("reconciler.demo").joinpath("live-tenant.yaml")
     emu = Emulator.from_seed_file(Path(str(seed)), EmulatorConfig(operation_seconds=0.2))

@@ -18,10 +18,10 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from reconciler import __version__
-from reconciler.cxone import ClientOptions, CxoneClient
-from reconciler.cxone.api import CarrierCapacity
+from reconciler.desired import DesiredState, load_desired_state
+from reconciler.dialer_v1.api import CarrierCapacity
+from reconciler.dialer_v1.client import ClientOptions, DialerV1Client
 from reconciler.errors import ConfigError, SpecError
-from reconciler.spec import DesiredState, load_desired_state
 from reconciler.state.audit import AuditLog, detect_actor, detect_git_commit
 from reconciler.state.journal import Journal
 from reconciler.state.layout import StateDir
@@ -63,7 +63,7 @@ class Context:
     def prune(self) -> bool:
         return bool(self.desired.tenant and self.desired.tenant.spec.prune)
 
-    def client(self) -> CxoneClient:
+    def client(self) -> DialerV1Client:
         """An API client for the tenant, credentials from the variables the Tenant names."""
         tenant = self.desired.tenant
         id_var = tenant.spec.credentials.client_id_env if tenant else "CXONE_CLIENT_ID"
@@ -76,7 +76,7 @@ class Context:
                 "emulator any values work",
             )
         options = ClientOptions(command=f"reconciler {self.command}")
-        return CxoneClient(
+        return DialerV1Client(
             self.base_url, self.env[id_var], SecretStr(self.env[secret_var]), options=options
         )
 

@@ -76,7 +76,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: the emulator (Starlette, uvicorn) is not needed by any other command.
-    from reconciler.cxone.emulator import Emulator, EmulatorConfig, serve_in_thread
+    from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig, serve_in_thread
 
     source = Path(args.spec_dir)
     if not (source / "tenant.yaml").exists():

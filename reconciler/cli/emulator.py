@@ -55,8 +55,8 @@ def _is_loopback(host: str) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM; prints `emulator listening on URL` once ready."""
-    from reconciler.cxone.emulator import Emulator, EmulatorConfig
-    from reconciler.cxone.emulator.server import base_url, bind_socket, make_server
+    from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig
+    from reconciler.dialer_v1.emulator.server import base_url, bind_socket, make_server
 
     if not _is_loopback(args.host) and not args.allow_remote:
         raise ConfigError(

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from reconciler.cxone import ClientOptions, CxoneClient
+from reconciler.dialer_v1.client import ClientOptions, DialerV1Client
 from reconciler.engine.export import export_files, token_envs
 from reconciler.engine.observe import observe
 from reconciler.errors import ConfigError
@@ -49,7 +49,7 @@ def register(sub: Any) -> None:
 async def _export(
     base_url: str, client_id: str, secret: str, environment: str
 ) -> tuple[dict[str, str], list[str], int]:
-    client = CxoneClient(
+    client = DialerV1Client(
         base_url, client_id, SecretStr(secret), options=ClientOptions(command="reconciler export")
     )
     async with client:

@@ -16,7 +16,7 @@ import sys
 from typing import Any, cast
 
 from reconciler.cli.context import Context, add_spec_dir, load_context
-from reconciler.cxone.api import METRIC_NAMES, MetricName, MetricRow
+from reconciler.dialer_v1.api import METRIC_NAMES, MetricName, MetricRow
 from reconciler.engine.predict import abandonment_limits
 from reconciler.errors import ConfigError
 

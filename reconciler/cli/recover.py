@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reconciler.cli.context import Context, journal_factory
-from reconciler.cxone.api import DialerApi
+from reconciler.dialer_v1.api import DialerApi
 from reconciler.engine.desired import secret_envs
 from reconciler.engine.recovery import (
     describe_unfinished,

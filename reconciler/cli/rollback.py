@@ -16,7 +16,7 @@ from reconciler.cli.context import (
     load_context,
 )
 from reconciler.cli.recover import recover_if_interrupted
-from reconciler.cxone.api import DialerApi
+from reconciler.dialer_v1.api import DialerApi
 from reconciler.engine.apply import Outcome
 from reconciler.engine.desired import secret_envs
 from reconciler.engine.observe import observe

@@ -21,11 +21,11 @@ from typing import Any
 
 from reconciler.capacity import Pacing, SimulationResult, Traffic, simulate
 from reconciler.cli.context import Context, add_spec_dir, load_context
-from reconciler.cxone.api import DialerApi, SimulatorRequest, SimulatorResult
+from reconciler.desired import CampaignDoc, DesiredState
+from reconciler.dialer_v1.api import DialerApi, SimulatorRequest, SimulatorResult
+from reconciler.dialer_v1.bodies import body_to_json
 from reconciler.engine.predict import figures_json, free_trunks_of, traffic_of
 from reconciler.errors import ConfigError
-from reconciler.resources import body_to_json
-from reconciler.spec import CampaignDoc, DesiredState
 
 HELP = "simulate each campaign's pacing locally (no network); --remote adds the API's figures"
 DEFAULT_REPLICATIONS = 10

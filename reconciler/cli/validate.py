@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from reconciler.spec import Diagnostic, validate_spec_dir
-from reconciler.spec.diagnostics import errors_of, warnings_of
+from reconciler.desired import Diagnostic, validate_spec_dir
+from reconciler.desired.diagnostics import errors_of, warnings_of
 
 FORMATS = ("text", "json", "github")
 

@@ -21,8 +21,9 @@ from typing import Any, Literal
 
 from pydantic import SecretStr
 
-from reconciler.cxone.api import DialerApi
-from reconciler.cxone.errors import (
+from reconciler.dialer_v1.api import DialerApi
+from reconciler.dialer_v1.bodies import body_to_json
+from reconciler.dialer_v1.errors import (
     ApiError,
     NameConflictError,
     OperationInProgressError,
@@ -30,7 +31,7 @@ from reconciler.cxone.errors import (
     PreconditionFailedError,
     ValidationError,
 )
-from reconciler.cxone.retry import WriteOutcomeUnknown
+from reconciler.dialer_v1.retry import WriteOutcomeUnknown
 from reconciler.engine import executor
 from reconciler.engine.normalize import Normalizer
 from reconciler.engine.observe import LiveState, observe
@@ -44,7 +45,6 @@ from reconciler.engine.restore import (
     restore,
 )
 from reconciler.errors import ConfigError, ReconcilerError
-from reconciler.resources import body_to_json
 from reconciler.state.audit import AuditLog
 from reconciler.state.journal import Journal
 from reconciler.state.snapshots import Snapshot, SnapshotResource, SnapshotStore

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.cxone.api import DialerApi
+from reconciler.desired import DesiredState
+from reconciler.dialer_v1.api import DialerApi
 from reconciler.engine.normalize import IgnoreRule, Normalizer
 from reconciler.engine.observe import LiveState, observe
 from reconciler.engine.pairing import DesiredResource
 from reconciler.engine.plan import Plan, PlanWarning
 from reconciler.engine.planner import PlanOptions, Predictor, build_plan
 from reconciler.engine.predict import with_prediction_warnings
-from reconciler.spec import DesiredState
 
 
 def _where(source: Any) -> str | None:

@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from reconciler.cxone.api import DialerApi, Operation
-from reconciler.cxone.errors import ApiError, OperationFailedError, OperationTimeoutError
+from reconciler.dialer_v1.api import DialerApi, Operation
+from reconciler.dialer_v1.bodies import CampaignBody, SettingsBody, WebhookAuth, WebhookBody
+from reconciler.dialer_v1.errors import ApiError, OperationFailedError, OperationTimeoutError
 from reconciler.errors import ConfigError
-from reconciler.resources import CampaignBody, SettingsBody, WebhookAuth, WebhookBody
 
 
 @dataclass(frozen=True)

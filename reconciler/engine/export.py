@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
+from reconciler.dialer_v1.bodies import body_to_json
 from reconciler.engine.observe import LiveState
-from reconciler.resources import body_to_json
 
 API_VERSION = "dialer.cxone/v1"
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$")

@@ -35,8 +35,9 @@ from typing import Literal
 
 from pydantic import SecretStr
 
-from reconciler.cxone.api import DialerApi, MetricName, MetricRow
-from reconciler.cxone.errors import (
+from reconciler.desired import DesiredState, MetricBound
+from reconciler.dialer_v1.api import DialerApi, MetricName, MetricRow
+from reconciler.dialer_v1.errors import (
     ApiError,
     DeadlineExceeded,
     RateLimitedError,
@@ -47,7 +48,6 @@ from reconciler.engine.apply import Outcome, ProgressHook, full_snapshot_resourc
 from reconciler.engine.observe import observe
 from reconciler.engine.plan import Action, Plan
 from reconciler.engine.recovery import restore_snapshot
-from reconciler.spec import DesiredState, MetricBound
 from reconciler.state.audit import AuditLog
 from reconciler.state.journal import Journal
 from reconciler.state.snapshots import SnapshotStore

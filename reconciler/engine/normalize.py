@@ -12,7 +12,7 @@ import fnmatch
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.resources import Body, body_to_json
+from reconciler.dialer_v1.bodies import Body, body_to_json
 
 JsonDict = dict[str, Any]
 

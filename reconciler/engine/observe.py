@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from reconciler.cxone.api import DialerApi, LiveCampaign, LiveSettings, LiveWebhook
+from reconciler.dialer_v1.api import DialerApi, LiveCampaign, LiveSettings, LiveWebhook
 
 MAX_PAGE_SIZE = 500
 

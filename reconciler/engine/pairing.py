@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reconciler.dialer_v1.bodies import Body
 from reconciler.engine.observe import LiveState
-from reconciler.resources import Body
 
 
 @dataclass(frozen=True)

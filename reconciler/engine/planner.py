@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.dialer_v1.bodies import Body, body_to_json
 from reconciler.engine.diff import diff_bodies
 from reconciler.engine.normalize import Normalizer
 from reconciler.engine.observe import LiveState
@@ -19,7 +20,6 @@ from reconciler.engine.plan import (
     PlanWarning,
     change_sort_key,
 )
-from reconciler.resources import Body, body_to_json
 
 # (kind, name, live body or None, desired body or None) -> prediction JSON or None
 Predictor = Callable[[str, str, Body | None, Body | None], dict[str, Any] | None]

@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from reconciler.cxone.api import CarrierCapacity, DialerApi, PolicyFinding, PolicyResult
+from reconciler.dialer_v1.api import CarrierCapacity, DialerApi, PolicyFinding, PolicyResult
+from reconciler.dialer_v1.bodies import CampaignBody, SettingsBody
 from reconciler.engine.plan import Action, Plan
 from reconciler.errors import ReconcilerError
-from reconciler.resources import CampaignBody, SettingsBody
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,12 @@ from typing import Any
 
 from reconciler.capacity import Pacing, SimulationResult, Traffic, predict
 from reconciler.capacity.predict import Budget
+from reconciler.desired import DesiredState, SimulationBlock
+from reconciler.desired.desired_state import merge_simulation
+from reconciler.desired.jurisdictions import DEFAULT_JURISDICTION, JURISDICTIONS
+from reconciler.dialer_v1.bodies import Body, SettingsBody
 from reconciler.engine.plan import Action, Plan, PlanWarning
 from reconciler.engine.planner import Predictor
-from reconciler.resources import Body, SettingsBody
-from reconciler.spec import DesiredState, SimulationBlock
-from reconciler.spec.jurisdictions import DEFAULT_JURISDICTION, JURISDICTIONS
-from reconciler.spec.state import merge_simulation
 
 PREDICTION_SEED = 0
 WARNING_CODE = "predicted-abandonment"

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 
 from pydantic import SecretStr
 
-from reconciler.cxone.api import DialerApi
+from reconciler.dialer_v1.api import DialerApi
 from reconciler.engine.apply import Outcome, ProgressHook, Result, restore_targets
 from reconciler.engine.normalize import Normalizer
 from reconciler.engine.restore import restore

@@ -16,8 +16,9 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from reconciler.cxone.api import DialerApi
-from reconciler.cxone.errors import (
+from reconciler.dialer_v1.api import DialerApi
+from reconciler.dialer_v1.bodies import Body, CampaignBody, SettingsBody, WebhookBody
+from reconciler.dialer_v1.errors import (
     ApiError,
     NotFoundError,
     OperationFailedError,
@@ -27,7 +28,6 @@ from reconciler.cxone.errors import (
 )
 from reconciler.engine import executor
 from reconciler.engine.normalize import Normalizer
-from reconciler.resources import Body, CampaignBody, SettingsBody, WebhookBody
 
 MAX_ATTEMPTS = 4
 

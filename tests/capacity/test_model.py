@@ -6,7 +6,7 @@ import pytest
 
 from reconciler.capacity.model import Pacing, Traffic
 from reconciler.capacity.stats import mean_ci95, ratio_ci95, t95
-from reconciler.resources import CampaignBody, SettingsBody
+from reconciler.dialer_v1.bodies import CampaignBody, SettingsBody
 
 SETTINGS = {
     "name": "Tenant dialer",

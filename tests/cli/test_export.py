@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.cli.main import main
-from reconciler.cxone.emulator import Emulator, EmulatorConfig, make_tenant, serve_in_thread
+from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig, make_tenant, serve_in_thread
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from reconciler.cli.main import main
-from reconciler.cxone.emulator import Emulator, EmulatorConfig, serve_in_thread
+from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig, serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = str(ROOT / "specs" / "example")

@@ -27,10 +27,10 @@ import pytest
 import yaml
 
 from reconciler.cli.main import main
-from reconciler.cxone.emulator import Emulator, EmulatorConfig, RequestRecord, serve_in_thread
+from reconciler.desired import load_desired_state
+from reconciler.dialer_v1.bodies import CampaignBody, SettingsBody, WebhookBody, body_to_json
+from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig, RequestRecord, serve_in_thread
 from reconciler.engine.desired import desired_resources
-from reconciler.resources import CampaignBody, SettingsBody, WebhookBody, body_to_json
-from reconciler.spec import load_desired_state
 from reconciler.state.audit import AuditLog
 from reconciler.state.journal import list_unfinished
 from reconciler.state.layout import StateDir

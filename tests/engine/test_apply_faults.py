@@ -7,7 +7,7 @@ a campaign lands after the settings were written and before the webhook is.
 
 from __future__ import annotations
 
-from reconciler.cxone.emulator import Emulator
+from reconciler.dialer_v1.emulator import Emulator
 from tests.engine.conftest import (
     DRIFTED_TOUCHED,
     OLD_TOKEN,

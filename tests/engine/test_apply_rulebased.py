@@ -18,7 +18,7 @@ from typing import Any
 from hypothesis import HealthCheck, event, settings
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from reconciler.cxone.emulator import Emulator, EmulatorConfig, ManualClock
+from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig, ManualClock
 from reconciler.state.audit import AuditLog
 from reconciler.state.journal import list_unfinished
 from reconciler.state.layout import StateDir

@@ -26,14 +26,14 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from reconciler.cxone import CxoneClient
-from reconciler.cxone.emulator import Emulator, EmulatorConfig, ManualClock
+from reconciler.dialer_v1.bodies import CampaignBody, SettingsBody, WebhookBody, body_to_json
+from reconciler.dialer_v1.client import DialerV1Client
+from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig, ManualClock
 from reconciler.engine.apply import ApplyOptions, ApplyRun, Outcome
 from reconciler.engine.normalize import Normalizer
 from reconciler.engine.observe import observe
 from reconciler.engine.pairing import DesiredResource
 from reconciler.engine.planner import PlanOptions, build_plan
-from reconciler.resources import CampaignBody, SettingsBody, WebhookBody, body_to_json
 from reconciler.state.audit import AuditLog
 from reconciler.state.journal import Journal, list_unfinished
 from reconciler.state.layout import StateDir
@@ -168,7 +168,7 @@ async def apply_once(
     emu: Emulator, time: FakeTime, state: StateDir, world: World, edits: list[str]
 ) -> tuple[Outcome | None, list[str]]:
     """Plan against the live tenant and run the apply; (outcome, touched addresses)."""
-    client = CxoneClient(
+    client = DialerV1Client(
         "http://127.0.0.1:8443",
         "ci",
         SecretStr("s3cret"),

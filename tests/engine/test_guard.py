@@ -16,16 +16,16 @@ import pytest
 from pydantic import SecretStr
 
 from reconciler.cli.main import main
-from reconciler.cxone import ClientOptions, CxoneClient
-from reconciler.cxone.api import MetricRow
-from reconciler.cxone.emulator import Emulator, EmulatorConfig, serve_in_thread
+from reconciler.desired import MetricBound
+from reconciler.dialer_v1.api import MetricRow
+from reconciler.dialer_v1.client import ClientOptions, DialerV1Client
+from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig, serve_in_thread
 from reconciler.engine.guard import (
     GuardSettings,
     WatchTarget,
     check_row,
     watch,
 )
-from reconciler.spec import MetricBound
 from reconciler.state.audit import AuditLog
 from reconciler.state.layout import StateDir
 from reconciler.state.snapshots import SnapshotStore
@@ -60,8 +60,8 @@ class Served:
         out.update({f"Webhook.{w['name']}": _strip(w, "auth") for w in t["webhooks"]})
         return out
 
-    def client(self, sleep: Callable[[float], Awaitable[None]]) -> CxoneClient:
-        return CxoneClient(
+    def client(self, sleep: Callable[[float], Awaitable[None]]) -> DialerV1Client:
+        return DialerV1Client(
             self.url,
             "test",
             SecretStr("test-secret"),

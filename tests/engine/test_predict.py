@@ -13,8 +13,9 @@ import pytest
 from pydantic import SecretStr
 
 from reconciler.cli.main import main
-from reconciler.cxone import CxoneClient
-from reconciler.cxone.emulator import Emulator, EmulatorConfig, serve_in_thread
+from reconciler.desired import load_desired_state
+from reconciler.dialer_v1.client import DialerV1Client
+from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig, serve_in_thread
 from reconciler.engine.desired import plan_desired_state
 from reconciler.engine.plan import Plan
 from reconciler.engine.predict import (
@@ -23,7 +24,6 @@ from reconciler.engine.predict import (
     abandonment_warning,
     make_predictor,
 )
-from reconciler.spec import load_desired_state
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "specs" / "example"
@@ -49,7 +49,7 @@ def edit(spec: Path, relative: str, old: str, new: str) -> None:
 async def plan_of(spec: Path, *, predict: bool = True) -> Plan:
     state = load_desired_state(spec)
     emu = Emulator.from_seed_file(SEED, EmulatorConfig())
-    client = CxoneClient("http://127.0.0.1", "t", SecretStr("s"), transport=emu.transport())
+    client = DialerV1Client("http://127.0.0.1", "t", SecretStr("s"), transport=emu.transport())
     async with client as api:
         plan, _ = await plan_desired_state(
             api,

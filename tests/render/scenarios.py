@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from reconciler.desired import load_desired_state
 from reconciler.engine.normalize import IgnoreRule, Normalizer
 from reconciler.engine.plan import Plan, PlanWarning
 from reconciler.engine.planner import PlanOptions, build_plan
 from reconciler.engine.predict import make_predictor, with_prediction_warnings
-from reconciler.spec import load_desired_state
 from tests.factories import campaign_json, desired, live_state, settings_json, webhook_json
 
 FIXED = {

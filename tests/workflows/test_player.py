@@ -25,7 +25,7 @@ import pytest
 
 from reconciler.ci import fake_github
 from reconciler.ci.player import PlayOptions, play_apply, play_drift, play_plan
-from reconciler.cxone.emulator import Emulator, EmulatorConfig, serve_in_thread
+from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig, serve_in_thread
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).with_name("golden")

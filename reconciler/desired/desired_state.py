@@ -1,0 +1,119 @@
+"""The desired state: the validated documents of one spec directory, as immutable values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from reconciler.desired.diagnostics import Diagnostic, Location
+from reconciler.desired.models import SimulationBlock, TenantSpec, VerifyBlock
+from reconciler.dialer_v1.bodies import CampaignBody, SettingsBody, WebhookAuth, WebhookBody
+
+
+@dataclass(frozen=True)
+class TenantDoc:
+    """The Tenant document: connection, carrier, compliance and tool-wide defaults."""
+
+    name: str
+    labels: dict[str, str]
+    spec: TenantSpec
+    source: Location
+
+
+@dataclass(frozen=True)
+class SettingsDoc:
+    """The DialerSettings document."""
+
+    name: str
+    labels: dict[str, str]
+    body: SettingsBody
+    source: Location
+
+
+@dataclass(frozen=True)
+class CampaignDoc:
+    """A Campaign document: its API body and its own (unmerged) tool-only blocks."""
+
+    name: str
+    labels: dict[str, str]
+    body: CampaignBody
+    simulation: SimulationBlock | None
+    verify: VerifyBlock | None
+    source: Location
+
+
+@dataclass(frozen=True)
+class WebhookDoc:
+    """A Webhook document; the token is read from `token_env` at apply time."""
+
+    name: str
+    labels: dict[str, str]
+    body_without_token: WebhookBody
+    token_env: str
+    source: Location
+
+    def body_with_token(self, token: SecretStr) -> WebhookBody:
+        """The body to send to the API, carrying the bearer token."""
+        auth = WebhookAuth(type="bearer", token=token)
+        return self.body_without_token.model_copy(update={"auth": auth})
+
+
+def _set_fields(block: SimulationBlock | VerifyBlock | None) -> dict[str, Any]:
+    if block is None:
+        return {}
+    return {name: getattr(block, name) for name in block.model_fields_set}
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """Everything one spec directory asks for, validated; `digest` identifies its bytes."""
+
+    environment: str
+    spec_dir: Path
+    tenant: TenantDoc | None
+    settings: SettingsDoc | None
+    campaigns: tuple[CampaignDoc, ...]
+    webhooks: tuple[WebhookDoc, ...]
+    warnings: tuple[Diagnostic, ...]
+    digest: str
+    _campaigns_by_name: dict[str, CampaignDoc] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        self._campaigns_by_name.update({c.name: c for c in self.campaigns})
+
+    def campaign(self, name: str) -> CampaignDoc:
+        """The campaign called `name`; KeyError when there is none."""
+        return self._campaigns_by_name[name]
+
+    def simulation_for(self, campaign_name: str) -> SimulationBlock:
+        """Effective simulation assumptions: defaults < Tenant's block < campaign's block."""
+        tenant_block = self.tenant.spec.simulation if self.tenant else None
+        own = self.campaign(campaign_name).simulation
+        return merge_simulation(tenant_block, own)
+
+    def verify_for(self, campaign_name: str) -> VerifyBlock | None:
+        """Effective post-apply guard, or None when neither Tenant nor campaign asks for one."""
+        tenant_block = self.tenant.spec.verify if self.tenant else None
+        return merge_verify(tenant_block, self.campaign(campaign_name).verify)
+
+
+def merge_simulation(
+    defaults: SimulationBlock | None, own: SimulationBlock | None
+) -> SimulationBlock:
+    """Field-by-field merge: each field the campaign sets wins over the Tenant's."""
+    return SimulationBlock.model_validate({**_set_fields(defaults), **_set_fields(own)})
+
+
+def merge_verify(defaults: VerifyBlock | None, own: VerifyBlock | None) -> VerifyBlock | None:
+    """Field-by-field merge (`metrics` is one field: a campaign's map replaces the Tenant's)."""
+    if defaults is None and own is None:
+        return None
+    merged = {**_set_fields(defaults), **_set_fields(own)}
+    # model_construct: each part was validated alone; the merged interval is checked by the
+    # rules, which can point at the block that caused a conflict.
+    return VerifyBlock.model_construct(_fields_set=set(merged), **merged)

@@ -1,0 +1,127 @@
+"""JSON Schemas for the spec documents, generated from the models and committed in `schemas/`.
+
+    python -m reconciler.desired.schema --write   # regenerate schemas/*.schema.json
+    python -m reconciler.desired.schema --check   # exit 1 when the committed files drifted
+
+Editors use them through the `# yaml-language-server: $schema=...` line of each spec file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, TypeAdapter
+
+from reconciler.desired.models import (
+    CampaignDocument,
+    SettingsDocument,
+    TenantDocument,
+    WebhookDocument,
+)
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
+
+KIND_SCHEMAS: dict[str, tuple[str, type[BaseModel]]] = {
+    "Tenant": ("tenant.schema.json", TenantDocument),
+    "DialerSettings": ("dialer-settings.schema.json", SettingsDocument),
+    "Campaign": ("campaign.schema.json", CampaignDocument),
+    "Webhook": ("webhook.schema.json", WebhookDocument),
+}
+DOCUMENT_SCHEMA = "document.schema.json"
+
+# API bodies carry `name`, but in YAML it comes from metadata.name (the loader injects it).
+_BODIES_NAMED_BY_METADATA = ("SettingsBody", "CampaignBody", "WebhookSpec")
+
+
+def _without_spec_name(schema: dict[str, Any]) -> dict[str, Any]:
+    for def_name in _BODIES_NAMED_BY_METADATA:
+        body = schema.get("$defs", {}).get(def_name)
+        if body is None:
+            continue
+        body["properties"].pop("name", None)
+        body["required"] = [f for f in body.get("required", []) if f != "name"]
+        body["description"] = (
+            body.get("description", "").rstrip() + " The name comes from `metadata.name`."
+        ).strip()
+    return schema
+
+
+def _finish(schema: dict[str, Any], file_name: str, title: str) -> dict[str, Any]:
+    schema = _without_spec_name(schema)
+    return {"$schema": JSON_SCHEMA_DIALECT, "$id": file_name, "title": title, **schema}
+
+
+def generate() -> dict[str, dict[str, Any]]:
+    """File name -> JSON Schema, for every kind and for a document of any kind."""
+    schemas: dict[str, dict[str, Any]] = {}
+    for kind, (file_name, model) in KIND_SCHEMAS.items():
+        schema = model.model_json_schema()
+        schema.pop("title", None)
+        schemas[file_name] = _finish(schema, file_name, f"dialer.cxone/v1 {kind}")
+    any_document = TypeAdapter(
+        Annotated[
+            TenantDocument | SettingsDocument | CampaignDocument | WebhookDocument,
+            Field(discriminator="kind"),
+        ]
+    )
+    schemas[DOCUMENT_SCHEMA] = _finish(
+        any_document.json_schema(), DOCUMENT_SCHEMA, "dialer.cxone/v1 document (any kind)"
+    )
+    return schemas
+
+
+def render(schema: dict[str, Any]) -> str:
+    """The committed text of a schema (stable: indented, trailing newline)."""
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def drifted(schema_dir: Path) -> list[str]:
+    """Schema files in `schema_dir` that are missing or differ from the models."""
+    stale = []
+    for file_name, schema in generate().items():
+        path = schema_dir / file_name
+        if not path.is_file() or path.read_text(encoding="utf-8") != render(schema):
+            stale.append(file_name)
+    return stale
+
+
+def write(schema_dir: Path) -> list[str]:
+    """Write every schema into `schema_dir`; the names written."""
+    schema_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for file_name, schema in generate().items():
+        (schema_dir / file_name).write_text(render(schema), encoding="utf-8")
+        written.append(file_name)
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`--write` regenerates the schemas, `--check` exits 1 when they drifted."""
+    parser = argparse.ArgumentParser(prog="python -m reconciler.desired.schema")
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--write", action="store_true", help="regenerate the schema files")
+    action.add_argument("--check", action="store_true", help="exit 1 if they drifted")
+    parser.add_argument("--dir", type=Path, default=SCHEMA_DIR, help="schema directory")
+    args = parser.parse_args(argv)
+    if args.write:
+        for name in write(args.dir):
+            sys.stdout.write(f"wrote {args.dir / name}\n")
+        return 0
+    stale = drifted(args.dir)
+    for name in stale:
+        sys.stdout.write(f"{args.dir / name} is out of date\n")
+    if stale:
+        sys.stdout.write("run: python -m reconciler.desired.schema --write\n")
+        return 1
+    sys.stdout.write("schemas are up to date\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

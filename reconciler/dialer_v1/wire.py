@@ -1,0 +1,414 @@
+"""JSON <-> records: the only place that knows the API's field names and error shapes.
+
+Answers become the frozen records of `cxone/api.py`; bodies become `resources.py` models
+with the server-managed fields (`id`, `versionTag`, `createdAt`, `updatedAt`,
+`lastActivatedAt`) moved into `ServerFields`. A field the server sends that our models do
+not know (a newer API version, say) is dropped with a debug log rather than refused: the
+reconciler only manages the fields it models, and refusing would make every read fail the
+day the vendor adds a field. A known field with a value outside the contract is refused
+as a `ProtocolError`. Nothing here logs a body or a value, only field names.
+"""
+
+from __future__ import annotations
+
+import logging
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar, Union
+
+import httpx
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+
+from reconciler.dialer_v1 import errors
+from reconciler.dialer_v1.api import (
+    AuditLogEntry,
+    CarrierCapacity,
+    LiveCampaign,
+    LiveSettings,
+    LiveWebhook,
+    MetricRow,
+    Operation,
+    PolicyCheck,
+    PolicyFinding,
+    PolicyResult,
+    ServerFields,
+    SimulatorRequest,
+    SimulatorResult,
+)
+from reconciler.dialer_v1.bodies import (
+    SERVER_MANAGED_FIELDS,
+    Body,
+    CampaignBody,
+    SettingsBody,
+    WebhookBody,
+    body_to_json,
+)
+
+log = logging.getLogger("reconciler.dialer_v1")
+
+B = TypeVar("B", bound=Body)
+JsonObject = dict[str, Any]
+
+_OPERATION_STATUSES = ("IN_PROGRESS", "COMPLETED", "FAILED")
+_RESOURCE_TYPES = ("settings", "campaign")
+
+
+def decode_object(response: httpx.Response, method: str, path: str) -> JsonObject:
+    """The answer's JSON object, or ProtocolError if it is not one."""
+    try:
+        data = response.json()
+    except ValueError as exc:
+        raise errors.ProtocolError(
+            "the answer is not JSON", method=method, path=path, status=response.status_code
+        ) from exc
+    if not isinstance(data, dict):
+        raise errors.ProtocolError(
+            "the answer is not a JSON object",
+            method=method,
+            path=path,
+            status=response.status_code,
+        )
+    return data
+
+
+# --- bodies -------------------------------------------------------------------------------
+
+
+def _nested_model(annotation: object) -> type[BaseModel] | None:
+    """The pydantic model inside `X`, `X | None` or `Optional[X]`, if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                return arg
+    return None
+
+
+def _known_fields(model: type[BaseModel], data: Mapping[str, Any], where: str) -> JsonObject:
+    """`data` without the keys `model` does not define (recursively), each logged at debug."""
+    kept: JsonObject = {}
+    for key, value in data.items():
+        info = model.model_fields.get(key)
+        if info is None:
+            log.debug("dropping unknown field %s%s from the server's answer", where, key)
+            continue
+        inner = _nested_model(info.annotation)
+        if inner is not None and isinstance(value, Mapping):
+            kept[key] = _known_fields(inner, value, f"{where}{key}.")
+        else:
+            kept[key] = value
+    return kept
+
+
+def _body(model: type[B], data: Mapping[str, Any], what: str) -> B:
+    fields = {k: v for k, v in data.items() if k not in SERVER_MANAGED_FIELDS}
+    try:
+        return model.model_validate(_known_fields(model, fields, ""))
+    except PydanticValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(body)'}: {err['msg']}"
+            for err in exc.errors(include_input=False)
+        )
+        raise errors.ProtocolError(
+            f"the server's {what} does not follow the contract: {problems}"
+        ) from exc
+
+
+def _str(data: Mapping[str, Any], key: str, what: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise errors.ProtocolError(f"the server's {what} has no {key}")
+    return value
+
+
+def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _server_fields(data: Mapping[str, Any]) -> ServerFields:
+    return ServerFields(
+        created_at=_opt_str(data, "createdAt"),
+        updated_at=_opt_str(data, "updatedAt"),
+        last_activated_at=_opt_str(data, "lastActivatedAt"),
+    )
+
+
+def parse_settings(data: Mapping[str, Any]) -> LiveSettings:
+    """GET /api/v1/dialer/settings -> LiveSettings."""
+    return LiveSettings(
+        body=_body(SettingsBody, data, "dialer settings"),
+        version_tag=_str(data, "versionTag", "dialer settings"),
+        server=_server_fields(data),
+    )
+
+
+def parse_campaign(data: Mapping[str, Any]) -> LiveCampaign:
+    """One campaign object -> LiveCampaign."""
+    return LiveCampaign(
+        id=_str(data, "id", "campaign"),
+        body=_body(CampaignBody, data, "campaign"),
+        version_tag=_str(data, "versionTag", "campaign"),
+        server=_server_fields(data),
+    )
+
+
+def parse_webhook(data: Mapping[str, Any]) -> LiveWebhook:
+    """One webhook object -> LiveWebhook; a token the server should not echo is dropped."""
+    fields = dict(data)
+    auth = fields.get("auth")
+    if isinstance(auth, Mapping) and "token" in auth:
+        # Write-only on the API: never keep one in a live record, even if a server sends it.
+        fields["auth"] = {k: v for k, v in auth.items() if k != "token"}
+    return LiveWebhook(
+        id=_str(fields, "id", "webhook"),
+        body=_body(WebhookBody, fields, "webhook"),
+        version_tag=_str(fields, "versionTag", "webhook"),
+        server=_server_fields(fields),
+    )
+
+
+def parse_operation(data: Mapping[str, Any]) -> Operation:
+    """A 202 write answer or GET /operations/{id} -> Operation."""
+    status = data.get("status")
+    if status not in _OPERATION_STATUSES:
+        raise errors.ProtocolError(f"operation status {status!r} is not one the contract names")
+    resource_type = data.get("resourceType")
+    if resource_type not in _RESOURCE_TYPES:
+        raise errors.ProtocolError(f"operation resourceType {resource_type!r} is unknown")
+    details = data.get("errorDetails")
+    details = details if isinstance(details, Mapping) else {}
+    return Operation(
+        operation_id=_str(data, "operationId", "operation"),
+        status=status,
+        resource_type=resource_type,
+        resource_id=_str(data, "resourceId", "operation"),
+        version_tag=_opt_str(data, "versionTag") or "",
+        error_code=_opt_str(details, "code"),
+        error_message=_opt_str(details, "message"),
+        partially_applied=details.get("partiallyApplied") is True,
+        submitted_at=_opt_str(data, "submittedAt"),
+        completed_at=_opt_str(data, "completedAt"),
+    )
+
+
+# --- pages --------------------------------------------------------------------------------
+
+
+def page_items(data: Mapping[str, Any], key: str) -> tuple[list[Mapping[str, Any]], str | None]:
+    """The items under `key` and the next page token (None on the last page)."""
+    items = data.get(key)
+    if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
+        raise errors.ProtocolError(f"the page has no list of objects under {key!r}")
+    token = data.get("nextPageToken")
+    if token is not None and not isinstance(token, str):
+        raise errors.ProtocolError("nextPageToken is not a string")
+    return items, token or None
+
+
+def parse_metric_row(data: Mapping[str, Any]) -> MetricRow:
+    """One analytics result -> MetricRow (only the numeric metrics the server sent)."""
+    reserved = {"campaignId", "intervalStart", "intervalEnd"}
+    values = {
+        k: float(v)
+        for k, v in data.items()
+        if k not in reserved and isinstance(v, (int, float)) and not isinstance(v, bool)
+    }
+    return MetricRow(
+        campaign_id=_str(data, "campaignId", "metrics row"),
+        interval_start=_str(data, "intervalStart", "metrics row"),
+        interval_end=_str(data, "intervalEnd", "metrics row"),
+        values=values,
+    )
+
+
+def parse_audit_entry(data: Mapping[str, Any]) -> AuditLogEntry:
+    """One audit log entry -> AuditLogEntry."""
+    what = "audit entry"
+    return AuditLogEntry(
+        id=_str(data, "id", what),
+        timestamp=_str(data, "timestamp", what),
+        actor=_opt_str(data, "actor") or "",
+        action=_str(data, "action", what),
+        entity=_str(data, "entity", what),
+        entity_id=_opt_str(data, "entityId") or "",
+        version_tag_before=_opt_str(data, "versionTagBefore"),
+        version_tag_after=_opt_str(data, "versionTagAfter"),
+    )
+
+
+# --- policy and simulator ------------------------------------------------------------------
+
+
+def policy_request(
+    config: SettingsBody | CampaignBody,
+    checks: Sequence[PolicyCheck],
+    carrier: CarrierCapacity | None,
+) -> JsonObject:
+    """The JSON of POST /api/v1/dialer/policies/validate."""
+    payload: JsonObject = {
+        "campaign_config": body_to_json(config, reveal_secrets=True),
+        "regulatory_checks": list(checks),
+    }
+    if carrier is not None:
+        payload["carrier_capacity"] = {
+            "max_trunks": carrier.max_trunks,
+            "current_utilization_percent": carrier.current_utilization_percent,
+        }
+    return payload
+
+
+def _findings(data: Mapping[str, Any], key: str) -> tuple[PolicyFinding, ...]:
+    raw = data.get(key) or []
+    if not isinstance(raw, list):
+        raise errors.ProtocolError(f"policy answer {key} is not a list")
+    return tuple(
+        PolicyFinding(
+            check=_opt_str(item, "check") or "",
+            message=_opt_str(item, "message") or "",
+            field=_opt_str(item, "field"),
+        )
+        for item in raw
+        if isinstance(item, Mapping)
+    )
+
+
+def parse_policy_result(data: Mapping[str, Any]) -> PolicyResult:
+    """The answer of policy validation -> PolicyResult."""
+    status = data.get("compliance_status")
+    if status not in ("PASS", "FAIL"):
+        raise errors.ProtocolError(f"compliance_status {status!r} is neither PASS nor FAIL")
+    return PolicyResult(
+        compliance_status=status,
+        violations=_findings(data, "violations"),
+        warnings=_findings(data, "warnings"),
+    )
+
+
+def simulator_request(request: SimulatorRequest) -> JsonObject:
+    """The JSON of POST /api/v1/dialer/simulator/run."""
+    return {
+        "durationMinutes": request.duration_minutes,
+        "concurrency": body_to_json(request.concurrency),
+        "algorithm": dict(request.algorithm_json),
+        "simulatedCallVolume": request.simulated_call_volume,
+        "carrierLimits": {"maxConcurrent": request.carrier_max_concurrent},
+    }
+
+
+def _number(data: Mapping[str, Any], key: str) -> float:
+    value = data.get(key)
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise errors.ProtocolError(f"the simulator answer has no number {key}")
+    return float(value)
+
+
+def parse_simulator_result(data: Mapping[str, Any]) -> SimulatorResult:
+    """The simulator's answer -> SimulatorResult."""
+    return SimulatorResult(
+        predicted_abandonment_rate=_number(data, "predictedAbandonmentRate"),
+        agent_utilization=_number(data, "agentUtilization"),
+        average_wait_time_sec=_number(data, "averageWaitTimeSec"),
+        peak_concurrent_calls=int(_number(data, "peakConcurrentCalls")),
+        calls_blocked_by_carrier=int(_number(data, "callsBlockedByCarrier")),
+        calls_placed=int(_number(data, "callsPlaced")),
+        calls_connected=int(_number(data, "callsConnected")),
+    )
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+def _error_payload(response: httpx.Response) -> JsonObject:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _field_problems(payload: Mapping[str, Any]) -> tuple[errors.FieldProblem, ...]:
+    raw = payload.get("details")
+    if not isinstance(raw, list):
+        return ()
+    return tuple(
+        errors.FieldProblem(
+            field=_opt_str(item, "field") or "", message=_opt_str(item, "message") or ""
+        )
+        for item in raw
+        if isinstance(item, Mapping)
+    )
+
+
+def _needs(command: str) -> str:
+    if not command:
+        return "this command needs"
+    name = command if command.startswith("reconciler") else f"reconciler {command}"
+    return f"`{name}` needs"
+
+
+def error_code(response: httpx.Response) -> str:
+    """The `error` code of an error answer ('' when absent)."""
+    return _opt_str(_error_payload(response), "error") or ""
+
+
+def error_from_response(
+    response: httpx.Response, method: str, path: str, *, command: str
+) -> errors.ApiError:
+    """The typed error for a 4xx answer that retrying cannot fix."""
+    payload = _error_payload(response)
+    status = response.status_code
+    code = _opt_str(payload, "error") or ""
+    # The server's message is echoed: it never carries credentials (the server has none of
+    # ours to echo but the token, and the contract's messages are fixed texts).
+    detail = _opt_str(payload, "message")
+    where: dict[str, Any] = {"method": method, "path": path, "status": status}
+
+    def text(default: str) -> str:
+        return f"{default}: {detail}" if detail else default
+
+    if status == 400:
+        return errors.ValidationError(
+            text(f"the server refused the request ({code or 'invalid_request'})"),
+            details=_field_problems(payload),
+            **where,
+        )
+    if status == 401:
+        return errors.AuthError(
+            f"the API refused our credentials ({code or 'unauthorized'})",
+            hint="check the client id and secret the Tenant names, and that they are active",
+            **where,
+        )
+    if status == 403:
+        scope = _opt_str(payload, "required_scope") or "(unnamed)"
+        return errors.ScopeError(
+            f"{_needs(command)} the scope {scope}, which the API client's token lacks",
+            required_scope=scope,
+            hint=f"grant {scope} to the API client in CXone, then run the command again",
+            **where,
+        )
+    if status == 404:
+        return errors.NotFoundError(text("not found"), **where)
+    if status == 409 and code == "name_conflict":
+        return errors.NameConflictError(text("a resource with that name already exists"), **where)
+    if status == 409:
+        return errors.OperationInProgressError(
+            text("another activation on this resource is still running"),
+            operation_id=_opt_str(payload, "operationId"),
+            hint="wait for it to finish, then re-read and plan again",
+            **where,
+        )
+    if status == 412:
+        return errors.PreconditionFailedError(
+            "the resource changed since it was read (stale versionTag)",
+            hint="re-read it and plan again",
+            **where,
+        )
+    if status == 428:
+        return errors.PreconditionRequiredError(
+            "a write went out without If-Match (a bug in the reconciler)", **where
+        )
+    return errors.ProtocolError(text(f"unexpected answer {code or status}"), **where)

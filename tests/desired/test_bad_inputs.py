@@ -1,0 +1,483 @@
+# ruff: noqa: E501  (expected messages are quoted whole, as users see them)
+"""The bad-input corpus: every case under fixtures/bad/ is reported at its exact place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.cli.main import main
+from reconciler.desired import SpecInvalid, load_desired_state, validate_spec_dir
+
+FIXTURES = Path(__file__).parent / "fixtures" / "bad"
+
+# (file relative to the case directory, line, col, code, message)
+Expected = tuple[str, int, int, str, str]
+
+CASES: dict[str, list[Expected]] = {
+    "alias-bomb": [
+        (
+            "bomb.yaml",
+            1,
+            1,
+            "too-many-nodes",
+            "document expands to more than 50000 nodes (an alias bomb?)",
+        ),
+    ],
+    "api-version": [
+        (
+            "campaign.yaml",
+            1,
+            13,
+            "api-version",
+            "unsupported apiVersion 'dialer.cxone/v2': use `dialer.cxone/v1`",
+        ),
+    ],
+    "bad-timezone": [
+        (
+            "campaign.yaml",
+            16,
+            15,
+            "invalid-value",
+            "`spec.calling_hours.timezone`: 'America/New_Yrok' is not an IANA time zone (e.g. \"America/New_York\")",
+        ),
+    ],
+    "bool-for-int": [
+        (
+            "campaign.yaml",
+            8,
+            17,
+            "wrong-type",
+            "`spec.concurrency.max_agents` must be an integer, got the boolean true",
+        ),
+    ],
+    "calling-hours-end-sexagesimal": [
+        (
+            "campaign.yaml",
+            15,
+            10,
+            "us-calling-hours",
+            "calling_hours end 21:30 (America/New_York) is outside 08:00-21:00 (47 CFR 64.1200(c)(1): 08:00-21:00 in the called party's local time)",
+        ),
+    ],
+    "calling-hours-start": [
+        (
+            "campaign.yaml",
+            14,
+            12,
+            "us-calling-hours",
+            "calling_hours start 07:30 (America/New_York) is outside 08:00-21:00 (47 CFR 64.1200(c)(1): 08:00-21:00 in the called party's local time)",
+        ),
+    ],
+    "dnc-national": [
+        (
+            "campaign.yaml",
+            17,
+            14,
+            "us-dnc-national",
+            "dnc_lists must include 'national' (47 CFR 64.1200(c)(2); 16 CFR 310.4(b)(1)(iii)(B): National Do Not Call Registry)",
+        ),
+    ],
+    "duplicate-key": [
+        ("campaign.yaml", 18, 3, "duplicate-key", "duplicate key `dnc_lists` (first at line 17)"),
+    ],
+    "duplicate-name": [
+        (
+            "campaigns/b.yaml",
+            4,
+            3,
+            "duplicate-name",
+            "duplicate Campaign name 'Collections_East' (first at duplicate-name/campaigns/a.yaml:4:3)",
+        ),
+    ],
+    "hours-order": [
+        (
+            "campaign.yaml",
+            14,
+            5,
+            "invalid-value",
+            "`spec.calling_hours`: calling_hours start 20:00 is not before end 09:00",
+        ),
+    ],
+    "ignore-path": [
+        (
+            "tenant.yaml",
+            10,
+            15,
+            "ignore-path-unknown",
+            "Campaign: unknown field `max_agent` in `concurrency` (path `concurrency.max_agent`): did you mean `concurrency.max_agents`?",
+        ),
+    ],
+    "literal-token": [
+        (
+            "webhook.yaml",
+            10,
+            5,
+            "literal-secret",
+            "a literal webhook token is refused: secrets never live in the repo",
+        ),
+    ],
+    "merge-key": [
+        ("campaign.yaml", 8, 5, "merge-key", "merge keys (<<) are not supported"),
+    ],
+    "metric-min-max": [
+        (
+            "campaign.yaml",
+            20,
+            18,
+            "invalid-value",
+            "`verify.metrics.efficiency`: `min` 0.9 is above `max` 0.5",
+        ),
+    ],
+    "missing-field": [
+        (
+            "campaign.yaml",
+            7,
+            3,
+            "missing-field",
+            "missing required field `max_simultaneous_calls` in `spec.concurrency`",
+        ),
+    ],
+    "name-in-spec": [
+        (
+            "campaign.yaml",
+            6,
+            3,
+            "name-in-spec",
+            "`spec.name` is not allowed: the name comes from `metadata.name`",
+        ),
+    ],
+    "not-a-mapping": [
+        (
+            "campaign.yaml",
+            1,
+            1,
+            "not-a-mapping",
+            "a document must be a mapping with apiVersion, kind, metadata and spec",
+        ),
+    ],
+    "not-utf8": [
+        ("campaign.yaml", 4, 21, "not-utf8", "file is not valid UTF-8"),
+    ],
+    "out-of-range": [
+        (
+            "campaign.yaml",
+            8,
+            17,
+            "out-of-range",
+            "`spec.concurrency.max_agents` should be less than or equal to 5000 (got 6000)",
+        ),
+    ],
+    "plain-http": [
+        (
+            "tenant.yaml",
+            7,
+            13,
+            "invalid-value",
+            "`spec.base_url`: plain http:// is refused except to loopback addresses: use https://",
+        ),
+    ],
+    "preview-ratio": [
+        (
+            "campaign.yaml",
+            12,
+            5,
+            "invalid-value",
+            "`spec.algorithm`: a preview dialer has no dial_ratio: remove it",
+        ),
+    ],
+    "progressive-ratio": [
+        (
+            "campaign.yaml",
+            12,
+            5,
+            "invalid-value",
+            "`spec.algorithm`: a progressive dialer has dial_ratio 1.0 (or leave it out)",
+        ),
+    ],
+    "python-tag": [
+        (
+            "campaign.yaml",
+            17,
+            14,
+            "unsupported-tag",
+            "unsupported YAML tag tag:yaml.org,2002:python/object/apply:os.system",
+        ),
+    ],
+    "quoted-integer": [
+        (
+            "campaign.yaml",
+            8,
+            17,
+            "wrong-type",
+            "`spec.concurrency.max_agents` must be an integer, got the string '25'",
+        ),
+    ],
+    "second-settings": [
+        (
+            "settings-b.yaml",
+            1,
+            1,
+            "duplicate-singleton",
+            "a second DialerSettings document (the first is at second-settings/settings-a.yaml:1:1): at most one DialerSettings per directory",
+        ),
+    ],
+    "second-tenant": [
+        (
+            "tenant.yaml",
+            8,
+            1,
+            "duplicate-singleton",
+            "a second Tenant document (the first is at second-tenant/tenant.yaml:1:1): at most one Tenant per directory",
+        ),
+    ],
+    "seed-trunk-capacity": [
+        (
+            "dialer-settings.yaml",
+            7,
+            57,
+            "trunk-capacity",
+            "max_simultaneous_calls 200 exceeds the 82.5 trunks still free (max_trunks 150 x (1 - 45% utilisation))",
+        ),
+    ],
+    "simulation-range": [
+        (
+            "campaign.yaml",
+            19,
+            16,
+            "out-of-range",
+            "`simulation.answer_rate` should be less than or equal to 1 (got 1.5)",
+        ),
+        (
+            "campaign.yaml",
+            20,
+            27,
+            "invalid-value",
+            "`simulation.talk_time_distribution` should be 'exponential' or 'lognormal', got the string 'lognormall': did you mean 'lognormal'?",
+        ),
+    ],
+    "tenant-abandonment-cap": [
+        (
+            "tenant.yaml",
+            7,
+            56,
+            "us-abandonment-cap",
+            "max_abandonment_rate 0.04 is above the US cap of 0.03 (47 CFR 64.1200(a)(7); 16 CFR 310.4(b)(4)(i): 3% of live-answered calls per campaign per 30-day period)",
+        ),
+    ],
+    "type-mismatch": [
+        (
+            "campaign.yaml",
+            10,
+            3,
+            "invalid-value",
+            "`spec`: algorithm.type 'predictive' differs from type 'progressive': make them the same",
+        ),
+    ],
+    "unknown-field": [
+        (
+            "campaign.yaml",
+            12,
+            5,
+            "unknown-field",
+            "unknown field `dial_ratoi` in `spec.algorithm`: did you mean `dial_ratio`?",
+        ),
+    ],
+    "unknown-jurisdiction": [
+        (
+            "tenant.yaml",
+            7,
+            30,
+            "invalid-value",
+            "`spec.compliance.jurisdiction`: unknown jurisdiction 'USA': did you mean `US`? use one of CA, UK, US",
+        ),
+    ],
+    "unknown-kind": [
+        ("campaign.yaml", 2, 7, "unknown-kind", "unknown kind 'Campain': did you mean `Campaign`?"),
+    ],
+    "unknown-top-level": [
+        (
+            "campaign.yaml",
+            18,
+            1,
+            "unknown-field",
+            "unknown field `simulations`: did you mean `simulation`?",
+        ),
+    ],
+    "us-abandonment-cap": [
+        (
+            "campaign.yaml",
+            13,
+            30,
+            "us-abandonment-cap",
+            "abandonment_rate_target 0.05 is above the US cap of 0.03 (47 CFR 64.1200(a)(7); 16 CFR 310.4(b)(4)(i): 3% of live-answered calls per campaign per 30-day period)",
+        ),
+    ],
+    "verify-interval": [
+        (
+            "campaign.yaml",
+            18,
+            1,
+            "verify-interval",
+            "verify interval_seconds 60 exceeds watch_seconds 30 (after merging the Tenant's defaults)",
+        ),
+    ],
+    "verify-metric": [
+        (
+            "campaign.yaml",
+            20,
+            5,
+            "invalid-value",
+            "`verify.metrics` has an unknown key `abandonRate`: should be 'efficiency', 'abandonmentRate', 'answerRate' or 'averageWaitTime'; did you mean `abandonmentRate`?",
+        ),
+    ],
+    "warn-ca-weekend": [
+        (
+            "campaign.yaml",
+            13,
+            3,
+            "ca-weekend-calling-hours",
+            "calling_hours 09:00-20:00 exceed the weekend window 10:00-18:00 (CRTC Unsolicited Telecommunications Rules: weekdays 09:00-21:30, weekends 10:00-18:00)",
+        ),
+    ],
+    "warn-pacing": [
+        (
+            "campaign.yaml",
+            9,
+            29,
+            "pacing-line-cap",
+            "peak line demand max_agents x dial_ratio = 25 x 3 = 75 exceeds max_simultaneous_calls 40: the dialer is capped at an effective dial ratio of 1.60",
+        ),
+        (
+            "campaign.yaml",
+            17,
+            14,
+            "us-dnc-company-list",
+            "dnc_lists has no company-specific list: people who asked this company not to call must be suppressed too",
+        ),
+    ],
+    "warn-trunk-overlap": [
+        (
+            "tenant.yaml",
+            6,
+            3,
+            "trunk-overlap",
+            "campaigns whose calling windows overlap need 120 simultaneous calls at 15:00 UTC (on 2025-01-01), above the 82.5 trunks still free: Collections_Central, Collections_East",
+        ),
+    ],
+    "warn-uk-safe-harbour": [
+        (
+            "campaign.yaml",
+            11,
+            5,
+            "uk-abandonment-not-safe-harbour",
+            "predictive dialing: Ofcom persistent-misuse policy: 3% of live calls per campaign per 24 hours; since 2017 not a safe harbour; Ofcom may act on abandoned calls even below the cap",
+        ),
+    ],
+    "yaml-syntax": [
+        (
+            "campaign.yaml",
+            18,
+            1,
+            "yaml-syntax",
+            "YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence started at line 17)",
+        ),
+    ],
+}
+
+
+def _case_ids() -> list[str]:
+    return sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
+
+
+def test_corpus_is_large_and_fully_described() -> None:
+    assert sorted(CASES) == _case_ids()
+    assert sum(1 for name in CASES if not name.startswith("warn-")) >= 25
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_case_reports_exact_locations_and_messages(
+    case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(FIXTURES)
+    state, diagnostics = validate_spec_dir(Path(case))
+    warning_case = case.startswith("warn-")
+    wanted_severity = "warning" if warning_case else "error"
+    found = [
+        (d.path, d.line, d.col, d.code, d.message)
+        for d in diagnostics
+        if d.severity == wanted_severity and d.code != "no-carrier"
+    ]
+    expected = [
+        (f"{case}/{rel}", line, col, code, msg) for rel, line, col, code, msg in CASES[case]
+    ]
+    assert found == expected
+    if warning_case:
+        assert state is not None
+        assert all(d.severity == "warning" for d in diagnostics)
+    else:
+        assert state is None
+        with pytest.raises(SpecInvalid) as raised:
+            load_desired_state(Path(case))
+        assert raised.value.diagnostics == diagnostics
+        assert expected[0][0] in str(raised.value)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_cli_never_shows_a_traceback(
+    case: str, fmt: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(FIXTURES)
+    code = main(["validate", case, "--format", fmt])
+    out, err = capsys.readouterr()
+    assert code == (0 if case.startswith("warn-") else 1)
+    assert "Traceback" not in out + err
+    assert err == ""
+
+
+def test_literal_token_never_echoed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(FIXTURES)
+    for fmt in ("text", "json", "github"):
+        main(["validate", "literal-token", "--format", fmt])
+        out, err = capsys.readouterr()
+        assert "s3cr3t" not in out + err
+
+
+def test_file_over_the_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    spec = Path("env")
+    spec.mkdir()
+    (spec / "big.yaml").write_text("# " + "x" * 2000 + "\n")
+    _, diagnostics = validate_spec_dir(spec, max_file_bytes=1000)
+    errors = [d for d in diagnostics if d.severity == "error"]
+    assert [(d.path, d.line, d.col, d.code, d.message) for d in errors] == [
+        ("env/big.yaml", 1, 1, "file-too-large", "file is 2003 bytes, over the limit of 1000 bytes")
+    ]
+
+
+@pytest.mark.parametrize("levels", [65, 999, 1_500, 40_000])
+def test_deep_nesting_is_refused_without_crashing(tmp_path: Path, levels: int) -> None:
+    # libyaml's composer recurses in C (~30,000 levels kill the interpreter), and some
+    # libyaml builds stop on their own near 1,000 levels: whichever libyaml is installed,
+    # the user sees one located error naming our limit, and no crash.
+    (tmp_path / "deep.yaml").write_text("a: " + "[" * levels + "]" * levels + "\n")
+    _, diagnostics = validate_spec_dir(tmp_path)
+    errors = [d for d in diagnostics if d.severity == "error"]
+    assert [(d.path.endswith("deep.yaml"), d.line, d.code) for d in errors] == [
+        (True, 1, "too-deep")
+    ]
+    assert errors[0].message == "nesting deeper than 64 levels"
+    assert 1 <= errors[0].col <= len("a: ") + levels
+
+
+def test_missing_and_empty_spec_dirs(tmp_path: Path) -> None:
+    _, missing = validate_spec_dir(tmp_path / "nope")
+    assert [d.code for d in missing] == ["no-spec-dir"]
+    _, empty = validate_spec_dir(tmp_path)
+    assert [d.code for d in empty] == ["no-spec-files"]
+    with pytest.raises(SpecInvalid):
+        load_desired_state(tmp_path)
