@@ -32,8 +32,9 @@ from pydantic import SecretStr
 
 from reconciler.dialer_v1.client import ClientOptions, DialerV1Client
 from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig, make_tenant, serve_in_thread
+from reconciler.dialer_v1.kinds import DIALER_V1
 from reconciler.engine.export import export_files
-from reconciler.engine.observe import observe
+from reconciler.kinds import Backend
 
 LATENCY = 0.020
 WEBHOOKS = 50
@@ -43,7 +44,9 @@ CHANGED = 20
 def write_specs(emu: Emulator, base_url: str, out: Path) -> None:
     async def read() -> dict[str, str]:
         async with DialerV1Client(base_url, "bench", SecretStr("bench")) as client:
-            return export_files(await observe(client), environment="bench", base_url=base_url)
+            live = await Backend(DIALER_V1, client).observe()
+        tenant = {"base_url": base_url, "compliance": {"jurisdiction": "US"}, "prune": False}
+        return export_files(live, environment="bench", tenant_spec=tenant)
 
     for rel, text in asyncio.run(read()).items():
         path = out / rel

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from reconciler.capacity.predict import _predict_cached  # noqa: E402
 from reconciler.desired import DesiredState, load_desired_state  # noqa: E402
-from reconciler.engine.desired import desired_resources, normalizer_for  # noqa: E402
+from reconciler.engine.from_specs import desired_resources, normalizer_for  # noqa: E402
 from reconciler.engine.planner import PlanOptions, build_plan  # noqa: E402
 from reconciler.engine.predict import make_predictor, with_prediction_warnings  # noqa: E402
 from tests.factories import campaign_json, live_state  # noqa: E402

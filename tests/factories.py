@@ -6,10 +6,10 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from reconciler.dialer_v1.api import LiveCampaign, LiveSettings, LiveWebhook
 from reconciler.dialer_v1.bodies import CampaignBody, SettingsBody, WebhookAuth, WebhookBody
-from reconciler.engine.observe import LiveState
+from reconciler.dialer_v1.kinds import DIALER_V1
 from reconciler.engine.pairing import DesiredResource
+from reconciler.kinds import Backend, LiveResource, LiveState, ResourceAddress
 
 
 def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -67,16 +67,27 @@ def live_state(
     campaigns: list[dict[str, Any]] = (),  # type: ignore[assignment]
     webhooks: list[dict[str, Any]] = (),  # type: ignore[assignment]
 ) -> LiveState:
-    s = LiveSettings(SettingsBody.model_validate(settings or settings_json()), "v-s1")
-    cs = {
-        c["name"]: LiveCampaign(f"c-{i:06d}", CampaignBody.model_validate(c), f"v-c{i}")
+    s = SettingsBody.model_validate(settings or settings_json())
+    resources = [LiveResource(ResourceAddress("DialerSettings", s.name), None, "v-s1", s)]
+    resources += [
+        LiveResource(
+            ResourceAddress("Campaign", c["name"]),
+            f"c-{i:06d}",
+            f"v-c{i}",
+            CampaignBody.model_validate(c),
+        )
         for i, c in enumerate(campaigns, start=1)
-    }
-    ws = {
-        w["name"]: LiveWebhook(f"w-{i:04d}", WebhookBody.model_validate(w), f"v-w{i}")
+    ]
+    resources += [
+        LiveResource(
+            ResourceAddress("Webhook", w["name"]),
+            f"w-{i:04d}",
+            f"v-w{i}",
+            WebhookBody.model_validate(w),
+        )
         for i, w in enumerate(webhooks, start=1)
-    }
-    return LiveState(s, cs, ws)
+    ]
+    return LiveState(DIALER_V1.name, DIALER_V1.kind_names, {r.address: r for r in resources})
 
 
 def desired(
@@ -118,3 +129,8 @@ def desired(
 
 def with_token(body: WebhookBody, token: str) -> WebhookBody:
     return body.model_copy(update={"auth": WebhookAuth(type="bearer", token=SecretStr(token))})
+
+
+def backend(client: Any) -> Backend[Any]:
+    """The engine's seam over a dialer-v1 client (a DialerV1Client or any DialerApi)."""
+    return Backend(DIALER_V1, client)

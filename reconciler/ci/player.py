@@ -53,7 +53,7 @@ class PlayOptions:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class PlayOutcome:
     """A played run: its jobs and where their results were written."""
 
     kind: str
@@ -75,7 +75,7 @@ def _new_run_id(state_file: Path) -> int:
     return run_id
 
 
-def play(kind: str, options: PlayOptions, event: Event, pr: int | None = None) -> Outcome:
+def play(kind: str, options: PlayOptions, event: Event, pr: int | None = None) -> PlayOutcome:
     """Play the `kind` workflow for `event`; results under `options.out`."""
     path = options.workflow or WORKFLOWS[kind]
     text = git(options.repo, "show", f"{event.sha}:{path}")
@@ -102,10 +102,10 @@ def play(kind: str, options: PlayOptions, event: Event, pr: int | None = None) -
         envs = write_results(options.out, run, jobs, options.github_state, pr)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return Outcome(kind, run_id, conclusion(jobs), envs, jobs)
+    return PlayOutcome(kind, run_id, conclusion(jobs), envs, jobs)
 
 
-def play_plan(options: PlayOptions, base: str, pr: int = 1) -> Outcome:
+def play_plan(options: PlayOptions, base: str, pr: int = 1) -> PlayOutcome:
     """plan.yml for a pull request from `base` to `options.head`."""
     head = resolve(options.repo, options.head)
     payload = {
@@ -124,7 +124,7 @@ def play_apply(
     before: str | None = None,
     environment: str | None = None,
     fresh_state: bool = False,
-) -> Outcome:
+) -> PlayOutcome:
     """apply.yml for a push to main (`before`..head) or run on demand for one `environment`."""
     head = resolve(options.repo, options.head)
     if environment is not None:
@@ -137,7 +137,7 @@ def play_apply(
     return play("apply", options, event)
 
 
-def play_drift(options: PlayOptions) -> Outcome:
+def play_drift(options: PlayOptions) -> PlayOutcome:
     """drift.yml as its schedule starts it."""
     head = resolve(options.repo, options.head)
     return play("drift", options, Event("schedule", {"schedule": "17 * * * *"}, "main", head))

@@ -18,26 +18,20 @@ from reconciler.cli.context import (
     add_spec_dir,
     add_write_options,
     colour_enabled,
-    journal_factory,
     load_context,
     now_iso,
 )
 from reconciler.cli.plan import add_no_predict
 from reconciler.cli.progress import apply_progress
-from reconciler.cli.recover import recover_if_interrupted
-from reconciler.engine.apply import ApplyOptions, ApplyRun, Outcome
-from reconciler.engine.desired import normalizer_for, plan_desired_state, secret_envs
-from reconciler.engine.guard import GuardOutcome, GuardSettings, guard_apply, guard_report
-from reconciler.engine.observe import LiveState, observe
+from reconciler.engine.guard import GuardOutcome, guard_report
+from reconciler.engine.outcome import Outcome
+from reconciler.engine.pipeline import ApplyHooks, ApplyReport, ApplyRequest, run_apply
 from reconciler.engine.plan import Plan, load_plan
-from reconciler.engine.policy import check_plan_policy, rejection
 from reconciler.engine.predict import make_predictor
-from reconciler.errors import ApplyFailed, ConfigError, PlanError, ReconcilerError, RestoreFailed
+from reconciler.errors import ApplyFailed, ReconcilerError, RestoreFailed
 from reconciler.render.outcome import render_outcome_text
 from reconciler.render.text import render_plan_text
-from reconciler.state.layout import StateDir
 from reconciler.state.lock import StateLock
-from reconciler.state.snapshots import SnapshotStore
 
 HELP = "apply the specs: validate, snapshot, write, verify; restore the snapshot on failure"
 
@@ -73,170 +67,69 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def check_fresh(saved: Plan, ctx: Context, live: LiveState) -> None:
-    """Refuse a saved plan whose spec or live versionTags moved since it was made."""
-    if saved.environment != ctx.environment:
-        raise PlanError(f"the plan is for {saved.environment!r}, not {ctx.environment!r}")
-    if saved.spec_digest != ctx.desired.digest:
-        raise PlanError(
-            "the plan is stale: the specs changed since it was made "
-            f"({saved.spec_digest} != {ctx.desired.digest})",
-            hint="run `reconciler plan --out` again and review the new plan",
-        )
-    now = live.version_tags()
-    moved = [
-        f"{kind}.{name}: {tag} -> {now.get(kind, {}).get(name, '(gone)')}"
-        for kind, tags in saved.observed.items()
-        for name, tag in tags.items()
-        if now.get(kind, {}).get(name) != tag
-    ] + [
-        f"{kind}.{name}: (new) -> {tag}"
-        for kind, tags in now.items()
-        for name, tag in tags.items()
-        if name not in saved.observed.get(kind, {})
-    ]
-    if moved:
-        raise PlanError(
-            "the plan is stale: the live tenant changed since it was made:\n  "
-            + "\n  ".join(moved[:20])
-            + (f"\n  ... and {len(moved) - 20} more" if len(moved) > 20 else ""),
-            hint="run `reconciler plan --out` again and review the new plan",
-        )
+def _request(ctx: Context, args: argparse.Namespace) -> ApplyRequest:
+    return ApplyRequest(
+        desired=ctx.desired,
+        saved_plan=load_plan(Path(args.plan)) if args.plan else None,
+        resend_secrets=args.resend_secrets,
+        predictor=None if args.no_predict else make_predictor(ctx.desired),
+        guard=not args.no_verify,
+        watch_seconds_override=args.verify_watch_seconds,
+        carrier=ctx.carrier,
+        git_commit=ctx.git_commit,
+        created_at=now_iso(),
+        tool_version=TOOL_VERSION,
+    )
 
 
-def confirm(question: str, verb: str, auto_approve: bool) -> None:
-    """Ask on a terminal; refuse without --auto-approve when nobody can answer."""
-    if auto_approve:
-        return
-    if not sys.stdin.isatty():
-        raise ConfigError(
-            f"refusing to {verb} without confirmation in a non-interactive session",
-            hint="review what it will do, then run again with --auto-approve",
-        )
-    if input(f"{question} Only 'yes' will be accepted: ").strip() != "yes":
-        raise ApplyFailed(f"{verb} cancelled; nothing was written")
+async def _apply(ctx: Context, args: argparse.Namespace) -> ApplyReport:
+    ws = ctx.workspace(deadline=args.operation_timeout, auto_approve=args.auto_approve)
 
-
-def progress_printer(stream: Any) -> Any:
-    def say(message: str) -> None:
-        print(message, file=stream, flush=True)
-
-    return say
-
-
-async def _apply(
-    ctx: Context, args: argparse.Namespace, state: StateDir
-) -> tuple[Outcome | None, GuardOutcome | None]:
-    say = progress_printer(sys.stderr)
-    async with ctx.client() as api:
-        await recover_if_interrupted(
-            ctx,
-            api,
-            state,
-            say,
-            deadline=args.operation_timeout,
-            approve=lambda why: confirm(f"{why} Restore it now?", "apply", args.auto_approve),
-        )
-        if args.plan:
-            saved = load_plan(Path(args.plan))
-            live = await observe(api)
-            check_fresh(saved, ctx, live)
-            plan = saved
-        else:
-            plan, live = await plan_desired_state(
-                api,
-                ctx.desired,
-                prune=ctx.prune,
-                resend_secrets=args.resend_secrets,
-                git_commit=ctx.git_commit,
-                created_at=now_iso(),
-                tool_version=TOOL_VERSION,
-                predictor=None if args.no_predict else make_predictor(ctx.desired),
-            )
+    def show_plan(plan: Plan) -> None:
         sys.stdout.write(render_plan_text(plan, colour=colour_enabled(sys.stdout, ctx.env)))
-        if not plan.has_changes:
-            return None, None
-        confirm(
-            f'Apply {len(plan.changes)} change(s) to "{plan.environment}"?',
-            "apply",
-            args.auto_approve,
-        )
-        report = await check_plan_policy(api, plan, ctx.carrier)
-        for address, w in report.warnings:
-            say(f"policy warning: {address}: {w.check}: {w.message}")
-        if not report.passed:
-            raise rejection(report)
-        say(f"policy check passed for {report.checked} body(ies)")
-        with apply_progress(sys.stderr, interactive=sys.stderr.isatty()) as (say_live, on_step):
-            outcome = await ApplyRun(
-                api,
-                plan=plan,
-                live=live,
-                snapshots=SnapshotStore(state),
-                journal_factory=journal_factory(state, "apply", plan.digest),
-                audit=ctx.audit(),
-                secrets=ctx.webhook_secrets(),
-                normalizer=normalizer_for(ctx.desired),
-                options=ApplyOptions(operation_deadline_seconds=args.operation_timeout),
-                actor=ctx.actor,
-                progress=say_live,
-                on_step=on_step,
-            ).run()
-        if outcome.result != "applied":
-            return outcome, None
-        if args.no_verify:
-            say("guard: skipped (--no-verify): the verify: blocks were NOT watched")
-            return outcome, None
-        guard = await guard_apply(
-            api,
-            plan=plan,
-            desired=ctx.desired,
-            pre_apply_snapshot_id=outcome.snapshot_id,
-            snapshots=SnapshotStore(state),
-            journal_factory=journal_factory(state, "guard", plan.digest),
-            audit=ctx.audit(),
-            secrets=ctx.webhook_secrets(),
-            secret_envs=secret_envs(ctx.desired),
-            settings=GuardSettings(
-                watch_seconds_override=args.verify_watch_seconds,
-                restore_deadline_seconds=args.operation_timeout,
-            ),
-            actor=ctx.actor,
-            progress=say,
-        )
-        return outcome, guard
+
+    hooks = ApplyHooks(
+        show_plan=show_plan,
+        progress=lambda: apply_progress(sys.stderr, interactive=sys.stderr.isatty()),
+    )
+    async with ctx.backend() as backend:
+        return await run_apply(backend, ws, _request(ctx, args), hooks)
 
 
 def finish(outcome: Outcome, environment: str) -> int:
-    """Print the summary; map the result to the exit code."""
+    """Print the summary of an apply (or of a failed rollback); map it to the exit code."""
     text = render_outcome_text(outcome, environment=environment)
     if outcome.result == "applied":
         sys.stdout.write(text)
         return 0
     sys.stderr.write(text)
-    if outcome.result == "restored":
+    if outcome.operation == "apply" and outcome.result == "restored":
         raise ApplyFailed(f"apply failed and was rolled back (snapshot {outcome.snapshot_id})")
+    failed = (
+        "apply failed and the restore failed"
+        if outcome.operation == "apply"
+        else (f"{outcome.operation} failed")
+    )
     raise RestoreFailed(
-        f"apply failed and the restore failed: {len(outcome.needs_attention)} resource(s) "
-        f"need a person (snapshot {outcome.snapshot_id})"
+        f"{failed}: {len(outcome.needs_attention)} resource(s) need a person "
+        f"(snapshot {outcome.snapshot_id})"
     )
 
 
 def run(args: argparse.Namespace) -> int:
     ctx = load_context(args.spec_dir, "apply")
-    state = ctx.state_dir()
-    with StateLock(state, command="apply") as lock:
+    with StateLock(ctx.state_dir(), command="apply") as lock:
         if lock.stale_holder is not None:
             print(
                 f"note: a previous run (pid {lock.stale_holder.pid}) died holding the state "
                 "lock; the lock was stale and has been taken over",
                 file=sys.stderr,
             )
-        outcome, guard = asyncio.run(_apply(ctx, args, state))
-    if outcome is None:
+        report = asyncio.run(_apply(ctx, args))
+    if report.outcome is None:
         return 0
-    code = finish(outcome, ctx.environment)
-    return code if guard is None else finish_guard(guard, outcome.snapshot_id)
+    code = finish(report.outcome, ctx.environment)
+    return code if report.guard is None else finish_guard(report.guard, report.outcome.snapshot_id)
 
 
 def finish_guard(guard: GuardOutcome, snapshot_id: str) -> int:

@@ -19,8 +19,8 @@ from typing import Any
 
 from reconciler.ci.player import (
     DEFAULT_REPOSITORY,
-    Outcome,
     PlayOptions,
+    PlayOutcome,
     play_apply,
     play_drift,
     play_plan,
@@ -98,7 +98,7 @@ def _embedded_emulator(enabled: bool) -> Iterator[dict[str, str]]:
         }
 
 
-def _report(outcome: Outcome, out: Path) -> None:
+def _report(outcome: PlayOutcome, out: Path) -> None:
     marks = {FAILURE: "x", SKIPPED: "-"}
     print(f"{outcome.kind}: run {outcome.run_id} {outcome.conclusion}")
     for job in outcome.jobs:

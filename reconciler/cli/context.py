@@ -7,26 +7,30 @@ everything below receives values.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 
 from reconciler import __version__
 from reconciler.desired import DesiredState, load_desired_state
-from reconciler.dialer_v1.api import CarrierCapacity
 from reconciler.dialer_v1.client import ClientOptions, DialerV1Client
-from reconciler.errors import ConfigError, SpecError
+from reconciler.dialer_v1.kinds import DIALER_V1
+from reconciler.engine.from_specs import secret_envs
+from reconciler.engine.workspace import Workspace
+from reconciler.errors import ApplyFailed, ConfigError, SpecError
+from reconciler.kinds import Backend, CarrierCapacity
 from reconciler.state.audit import AuditLog, detect_actor, detect_git_commit
-from reconciler.state.journal import Journal
 from reconciler.state.layout import StateDir
 
 DEFAULT_STATE_DIR = ".reconciler"
+BASE_URL_VARIABLE = "CXONE_BASE_URL"
 
 
 @dataclass(frozen=True)
@@ -44,12 +48,16 @@ class Context:
 
     @property
     def base_url(self) -> str:
-        override = self.env.get("CXONE_BASE_URL")
-        if override:
-            return override
-        if self.desired.tenant is not None:
-            return self.desired.tenant.spec.base_url
-        return "https://platform.nicecxone.com"
+        """CXONE_BASE_URL, else the Tenant's `base_url`; there is no default host."""
+        url = self.env.get(BASE_URL_VARIABLE) or (
+            self.desired.tenant.spec.base_url if self.desired.tenant is not None else None
+        )
+        if not url:
+            raise ConfigError(
+                f"no API address: set {BASE_URL_VARIABLE} or the Tenant's spec.base_url",
+                hint=f"for the local emulator: export {BASE_URL_VARIABLE}=http://127.0.0.1:8080",
+            )
+        return url
 
     @property
     def carrier(self) -> CarrierCapacity | None:
@@ -62,6 +70,26 @@ class Context:
     @property
     def prune(self) -> bool:
         return bool(self.desired.tenant and self.desired.tenant.spec.prune)
+
+    @contextlib.asynccontextmanager
+    async def backend(self) -> AsyncIterator[Backend[Any]]:
+        """The tenant's API client bound to its kinds (the engine's seam); closed after."""
+        async with self.client() as client:
+            yield Backend(DIALER_V1, client)
+
+    def workspace(self, *, deadline: float, auto_approve: bool) -> Workspace:
+        """What a run that writes needs: state directory, secrets, operator, confirmation."""
+        state = self.state_dir()
+        return Workspace(
+            state=state,
+            audit=AuditLog(state.audit_path),
+            secrets=self.webhook_secrets(),
+            secret_envs=secret_envs(self.desired),
+            actor=self.actor,
+            operation_deadline=deadline,
+            say=say_to(sys.stderr),
+            confirm=lambda question, verb: confirm(question, verb, auto_approve),
+        )
 
     def client(self) -> DialerV1Client:
         """An API client for the tenant, credentials from the variables the Tenant names."""
@@ -122,25 +150,6 @@ def load_context(spec_dir: str, command: str, env: Mapping[str, str] | None = No
     return Context(path, desired, dict(os.environ if env is None else env), command)
 
 
-def journal_factory(
-    state: StateDir, command: str, plan_digest: str | None = None
-) -> Callable[[str], Journal]:
-    """Opens this run's write-ahead journal once its snapshot id is known (fresh run id)."""
-    run_id = uuid.uuid4().hex[:12]
-
-    def begin(snapshot_id: str) -> Journal:
-        return Journal.begin(
-            state,
-            run_id=run_id,
-            command=command,
-            plan_digest=plan_digest,
-            snapshot_id=snapshot_id,
-            pid=os.getpid(),
-        )
-
-    return begin
-
-
 def now_iso() -> str:
     """The current UTC time, ISO 8601, seconds precision."""
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -173,3 +182,25 @@ def colour_enabled(stream: object, env: Mapping[str, str]) -> bool:
 
 
 TOOL_VERSION = __version__
+
+
+def confirm(question: str, verb: str, auto_approve: bool) -> None:
+    """Ask on a terminal; refuse without --auto-approve when nobody can answer."""
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise ConfigError(
+            f"refusing to {verb} without confirmation in a non-interactive session",
+            hint="review what it will do, then run again with --auto-approve",
+        )
+    if input(f"{question} Only 'yes' will be accepted: ").strip() != "yes":
+        raise ApplyFailed(f"{verb} cancelled; nothing was written")
+
+
+def say_to(stream: Any) -> Callable[[str], None]:
+    """A progress hook printing one line per event to `stream`."""
+
+    def say(message: str) -> None:
+        print(message, file=stream, flush=True)
+
+    return say

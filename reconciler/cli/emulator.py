@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ipaddress
 import signal
 from pathlib import Path
 
 from reconciler.errors import ConfigError
+from reconciler.net import is_loopback_host
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,21 +44,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM; prints `emulator listening on URL` once ready."""
     from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig
     from reconciler.dialer_v1.emulator.server import base_url, bind_socket, make_server
 
-    if not _is_loopback(args.host) and not args.allow_remote:
+    if not is_loopback_host(args.host) and not args.allow_remote:
         raise ConfigError(
             f"refusing to listen on {args.host}: the emulator accepts any credentials",
             hint="use 127.0.0.1, or pass --allow-remote if you really mean it",

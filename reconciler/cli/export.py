@@ -11,14 +11,15 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from reconciler.cli.context import BASE_URL_VARIABLE
 from reconciler.dialer_v1.client import ClientOptions, DialerV1Client
-from reconciler.engine.export import export_files, token_envs
-from reconciler.engine.observe import observe
+from reconciler.dialer_v1.kinds import DIALER_V1
+from reconciler.engine.export import export_files, exported_secret_envs
 from reconciler.errors import ConfigError
+from reconciler.kinds import Backend
 from reconciler.state.atomic import write_atomic
 
 HELP = "write the live tenant as YAML specs, one file per resource (bootstrap a repo)"
-DEFAULT_BASE_URL = "https://platform.nicecxone.com"
 
 
 def register(sub: Any) -> None:
@@ -53,17 +54,31 @@ async def _export(
         base_url, client_id, SecretStr(secret), options=ClientOptions(command="reconciler export")
     )
     async with client:
-        live = await observe(client)
+        live = await Backend(DIALER_V1, client).observe()
         requests = client.stats.requests + client.stats.token_requests
-    tokens = sorted(token_envs(sorted(live.webhooks)).values())
-    return export_files(live, environment=environment, base_url=base_url), tokens, requests
+    tenant_spec = {
+        "base_url": base_url,
+        "credentials": {
+            "client_id_env": "CXONE_CLIENT_ID",
+            "client_secret_env": "CXONE_CLIENT_SECRET",
+        },
+        "compliance": {"jurisdiction": "US"},
+        "prune": False,
+    }
+    files = export_files(live, environment=environment, tenant_spec=tenant_spec)
+    return files, exported_secret_envs(live), requests
 
 
 def run(args: argparse.Namespace) -> int:
     env = os.environ
-    missing = [v for v in ("CXONE_CLIENT_ID", "CXONE_CLIENT_SECRET") if not env.get(v)]
+    missing = [
+        v for v in (BASE_URL_VARIABLE, "CXONE_CLIENT_ID", "CXONE_CLIENT_SECRET") if not env.get(v)
+    ]
     if missing:
-        raise ConfigError(f"credentials missing: set {' and '.join(missing)}")
+        raise ConfigError(
+            f"missing: set {' and '.join(missing)}",
+            hint=f"{BASE_URL_VARIABLE} is the dialer API's address (e.g. the emulator's URL)",
+        )
     out = Path(args.out)
     if out.exists() and any(out.iterdir()) and not args.force:
         existing = {str(p.relative_to(out)) for p in out.rglob("*.yaml")}
@@ -75,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     environment = args.environment or out.resolve().name
     files, tokens, requests = asyncio.run(
         _export(
-            env.get("CXONE_BASE_URL") or DEFAULT_BASE_URL,
+            env[BASE_URL_VARIABLE],
             env["CXONE_CLIENT_ID"],
             env["CXONE_CLIENT_SECRET"],
             environment,

@@ -16,9 +16,10 @@ import sys
 from typing import Any, cast
 
 from reconciler.cli.context import Context, add_spec_dir, load_context
-from reconciler.dialer_v1.api import METRIC_NAMES, MetricName, MetricRow
+from reconciler.dialer_v1.api import METRIC_NAMES, MetricName
 from reconciler.engine.predict import abandonment_limits
 from reconciler.errors import ConfigError
+from reconciler.kinds import MetricRow
 
 HELP = "show one campaign's analytics (every page of the API's metrics endpoint)"
 CHART_MAX_POINTS = 48  # a chart wider than two days of hours stops being readable
@@ -89,7 +90,7 @@ def columns(args: argparse.Namespace) -> list[str]:
 def row_json(row: MetricRow) -> dict[str, Any]:
     """A row in the API's own shape."""
     return {
-        "campaignId": row.campaign_id,
+        "campaignId": row.resource_id,
         "intervalStart": row.interval_start,
         "intervalEnd": row.interval_end,
         **row.values,

@@ -16,7 +16,7 @@ from reconciler.cli.context import (
     load_context,
     now_iso,
 )
-from reconciler.engine.desired import plan_desired_state
+from reconciler.engine.from_specs import plan_desired_state
 from reconciler.engine.observe import LiveState
 from reconciler.engine.plan import Plan, save_plan
 from reconciler.engine.predict import make_predictor
@@ -70,9 +70,9 @@ async def compute(
     ctx: Context, *, resend_secrets: bool = False, predict: bool = False
 ) -> tuple[Plan, LiveState]:
     """Observe and plan (with predictions when `predict`), closing the client afterwards."""
-    async with ctx.client() as api:
+    async with ctx.backend() as backend:
         return await plan_desired_state(
-            api,
+            backend,
             ctx.desired,
             prune=ctx.prune,
             resend_secrets=resend_secrets,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 
 from reconciler.desired.diagnostics import Diagnostic, Location
 from reconciler.desired.models import SimulationBlock, TenantSpec, VerifyBlock
@@ -31,6 +31,8 @@ class SettingsDoc:
     labels: dict[str, str]
     body: SettingsBody
     source: Location
+    kind: ClassVar[str] = "DialerSettings"
+    secret_env: ClassVar[str | None] = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class CampaignDoc:
     simulation: SimulationBlock | None
     verify: VerifyBlock | None
     source: Location
+    kind: ClassVar[str] = "Campaign"
+    secret_env: ClassVar[str | None] = None
 
 
 @dataclass(frozen=True)
@@ -54,11 +58,40 @@ class WebhookDoc:
     body_without_token: WebhookBody
     token_env: str
     source: Location
+    kind: ClassVar[str] = "Webhook"
+
+    @property
+    def body(self) -> WebhookBody:
+        """The body the plan compares (the token is write-only: never compared)."""
+        return self.body_without_token
+
+    @property
+    def secret_env(self) -> str:
+        return self.token_env
 
     def body_with_token(self, token: SecretStr) -> WebhookBody:
         """The body to send to the API, carrying the bearer token."""
         auth = WebhookAuth(type="bearer", token=token)
         return self.body_without_token.model_copy(update={"auth": auth})
+
+
+class ResourceDoc(Protocol):
+    """What the engine reads of any document that declares an API resource."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def source(self) -> Location: ...
+
+    @property
+    def body(self) -> BaseModel: ...
+
+    @property
+    def secret_env(self) -> str | None: ...
 
 
 def _set_fields(block: SimulationBlock | VerifyBlock | None) -> dict[str, Any]:
@@ -85,6 +118,11 @@ class DesiredState:
 
     def __post_init__(self) -> None:
         self._campaigns_by_name.update({c.name: c for c in self.campaigns})
+
+    def resource_docs(self) -> tuple[ResourceDoc, ...]:
+        """Every document that declares an API resource (the Tenant is tool-only)."""
+        settings: tuple[ResourceDoc, ...] = () if self.settings is None else (self.settings,)
+        return settings + self.campaigns + self.webhooks
 
     def campaign(self, name: str) -> CampaignDoc:
         """The campaign called `name`; KeyError when there is none."""

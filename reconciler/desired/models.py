@@ -7,9 +7,7 @@ a quoted "50" for an integer is an error, not a silent conversion.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -21,9 +19,9 @@ from reconciler.dialer_v1.bodies import (
     WebhookBody,
     minutes_of_day,
 )
+from reconciler.net import clear_text_to_network
 
 API_VERSION = "dialer.cxone/v1"
-DEFAULT_BASE_URL = "https://platform.nicecxone.com"
 METRIC_NAMES = ("efficiency", "abandonmentRate", "answerRate", "averageWaitTime")
 
 MetricName = Literal["efficiency", "abandonmentRate", "answerRate", "averageWaitTime"]
@@ -151,7 +149,8 @@ class IgnoreDifference(SpecModel):
 class TenantSpec(SpecModel):
     """The Tenant document's spec: tool-only, never sent to the API."""
 
-    base_url: Annotated[str, Field(pattern=r"^https?://[^\s/]+(?:/[^\s]*)?$")] = DEFAULT_BASE_URL
+    # No default: the modelled API has no public host (CXONE_BASE_URL or this, required).
+    base_url: Annotated[str, Field(pattern=r"^https?://[^\s/]+(?:/[^\s]*)?$")] | None = None
     credentials: Credentials = Credentials()
     carrier: Carrier | None = None
     compliance: Compliance = Compliance()
@@ -162,20 +161,10 @@ class TenantSpec(SpecModel):
 
     @field_validator("base_url")
     @classmethod
-    def _https_unless_loopback(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
+    def _https_unless_loopback(cls, value: str | None) -> str | None:
+        if value is not None and clear_text_to_network(value):
             raise ValueError("plain http:// is refused except to loopback addresses: use https://")
         return value
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class WebhookTokenRef(SpecModel):
@@ -200,8 +189,7 @@ class WebhookSpec(WebhookBody):
     @classmethod
     def _token_never_in_clear(cls, value: str) -> str:
         # The server sends the bearer token with every delivery to this URL.
-        parts = urlsplit(value)
-        if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
+        if clear_text_to_network(value):
             raise ValueError(
                 "plain http:// would send the webhook's bearer token in clear: use https://"
             )

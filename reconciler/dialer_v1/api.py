@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from reconciler.dialer_v1.bodies import CampaignBody, Concurrency, SettingsBody, WebhookBody
+from reconciler.kinds import CarrierCapacity, MetricRow, PolicyResult
 
 OperationStatus = Literal["IN_PROGRESS", "COMPLETED", "FAILED"]
 ResourceType = Literal["settings", "campaign"]
@@ -24,6 +25,7 @@ METRIC_NAMES: tuple[MetricName, ...] = (
 AuditEntity = Literal["dialer", "campaign", "webhook"]
 PolicyCheck = Literal["tcpa_abandonment", "dnc_compliance", "calling_hours"]
 ALL_POLICY_CHECKS: tuple[PolicyCheck, ...] = ("tcpa_abandonment", "dnc_compliance", "calling_hours")
+MAX_PAGE_SIZE = 500  # the largest page the contract allows (lists are read with it)
 
 
 @dataclass(frozen=True)
@@ -81,36 +83,6 @@ class Operation:
 
 
 @dataclass(frozen=True)
-class CarrierCapacity:
-    max_trunks: int
-    current_utilization_percent: float
-
-    @property
-    def free_trunks(self) -> float:
-        return self.max_trunks * (1 - self.current_utilization_percent / 100)
-
-
-@dataclass(frozen=True)
-class PolicyFinding:
-    check: str
-    message: str
-    field: str | None = None
-
-
-@dataclass(frozen=True)
-class PolicyResult:
-    """The answer of POST /api/v1/dialer/policies/validate (contract §6)."""
-
-    compliance_status: Literal["PASS", "FAIL"]
-    violations: tuple[PolicyFinding, ...] = ()
-    warnings: tuple[PolicyFinding, ...] = ()
-
-    @property
-    def passed(self) -> bool:
-        return self.compliance_status == "PASS"
-
-
-@dataclass(frozen=True)
 class SimulatorRequest:
     duration_minutes: int
     concurrency: Concurrency
@@ -133,16 +105,6 @@ class SimulatorResult:
 
 
 @dataclass(frozen=True)
-class MetricRow:
-    """One interval of GET /api/v1/analytics/dialer/metrics; absent metrics are None."""
-
-    campaign_id: str
-    interval_start: str
-    interval_end: str
-    values: dict[str, float]
-
-
-@dataclass(frozen=True)
 class AuditLogEntry:
     id: str
     timestamp: str
@@ -160,7 +122,7 @@ class DialerApi(Protocol):
     async def get_settings(self) -> LiveSettings: ...
     async def put_settings(self, body: SettingsBody, *, if_match: str) -> Operation: ...
 
-    def iter_campaigns(self, *, page_size: int = 500) -> AsyncIterator[LiveCampaign]: ...
+    def iter_campaigns(self, *, page_size: int = MAX_PAGE_SIZE) -> AsyncIterator[LiveCampaign]: ...
     async def get_campaign(self, campaign_id: str) -> LiveCampaign: ...
     async def create_campaign(self, body: CampaignBody) -> Operation: ...
     async def update_campaign(
@@ -168,7 +130,7 @@ class DialerApi(Protocol):
     ) -> Operation: ...
     async def delete_campaign(self, campaign_id: str, *, if_match: str) -> Operation: ...
 
-    def iter_webhooks(self, *, page_size: int = 500) -> AsyncIterator[LiveWebhook]: ...
+    def iter_webhooks(self, *, page_size: int = MAX_PAGE_SIZE) -> AsyncIterator[LiveWebhook]: ...
     async def get_webhook(self, webhook_id: str) -> LiveWebhook: ...
     async def create_webhook(self, body: WebhookBody) -> LiveWebhook: ...
     async def update_webhook(
@@ -204,7 +166,7 @@ class DialerApi(Protocol):
         group_by: Literal["hour", "day"] = "hour",
         start: str | None = None,
         end: str | None = None,
-        page_size: int = 500,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> AsyncIterator[MetricRow]: ...
 
     def iter_audit_logs(
@@ -213,7 +175,7 @@ class DialerApi(Protocol):
         entity: AuditEntity | None = None,
         start: str | None = None,
         end: str | None = None,
-        page_size: int = 500,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> AsyncIterator[AuditLogEntry]: ...
 
     async def aclose(self) -> None: ...

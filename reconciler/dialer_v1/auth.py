@@ -13,7 +13,6 @@ header values, and nothing here logs the token.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
@@ -23,33 +22,10 @@ import httpx
 from pydantic import SecretStr
 
 from reconciler.dialer_v1 import errors
-from reconciler.errors import ConfigError
 
 log = logging.getLogger("reconciler.dialer_v1")
 
 TOKEN_PATH = "/oauth/token"
-
-
-def checked_base_url(base_url: str) -> str:
-    """`base_url` without a trailing slash; plain http only to loopback, else ConfigError."""
-    url = httpx.URL(base_url)
-    if url.scheme == "https" and url.host:
-        return base_url.rstrip("/")
-    if url.scheme != "http" or not url.host:
-        raise ConfigError(f"the API base URL {base_url!r} is not an https:// URL")
-    host = url.host
-    if host == "localhost":
-        return base_url.rstrip("/")
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
-        raise ConfigError(
-            f"refusing plain http:// to {host}: credentials would cross the network in clear",
-            hint="use https://, or http:// only to 127.0.0.1, ::1 or localhost (the emulator)",
-        )
-    return base_url.rstrip("/")
 
 
 class OAuthCredentials:

@@ -27,18 +27,16 @@ from pydantic import SecretStr
 from reconciler.dialer_v1 import errors, wire
 from reconciler.dialer_v1.api import (
     ALL_POLICY_CHECKS,
+    MAX_PAGE_SIZE,
     METRIC_NAMES,
     AuditEntity,
     AuditLogEntry,
-    CarrierCapacity,
     LiveCampaign,
     LiveSettings,
     LiveWebhook,
     MetricName,
-    MetricRow,
     Operation,
     PolicyCheck,
-    PolicyResult,
     SimulatorRequest,
     SimulatorResult,
 )
@@ -47,7 +45,6 @@ from reconciler.dialer_v1.auth import (
     OAuthCredentials,
     TokenGrant,
     TokenProvider,
-    checked_base_url,
 )
 from reconciler.dialer_v1.auth import parse_token_answer as _parse_token
 from reconciler.dialer_v1.bodies import (
@@ -58,6 +55,7 @@ from reconciler.dialer_v1.bodies import (
     WebhookBody,
     body_to_json,
 )
+from reconciler.dialer_v1.errors import WriteOutcomeUnknown
 from reconciler.dialer_v1.guarded import guarded_create, guarded_write, landed
 from reconciler.dialer_v1.limiter import WriteLimiter
 from reconciler.dialer_v1.retry import (
@@ -68,10 +66,11 @@ from reconciler.dialer_v1.retry import (
     Counters,
     Requester,
     RetrySettings,
-    WriteOutcomeUnknown,
 )
 from reconciler.dialer_v1.waiter import PollSchedule
 from reconciler.dialer_v1.waiter import wait_operations as _wait_operations
+from reconciler.kinds import CarrierCapacity, MetricRow, PolicyResult
+from reconciler.net import checked_base_url
 
 __all__ = ["ClientEvent", "ClientOptions", "ClientStats", "DialerV1Client", "WriteOutcomeUnknown"]
 
@@ -85,7 +84,6 @@ POLICY = "/api/v1/dialer/policies/validate"
 SIMULATOR = "/api/v1/dialer/simulator/run"
 METRICS = "/api/v1/analytics/dialer/metrics"
 AUDIT = "/api/v1/audit/logs"
-MAX_PAGE_SIZE = 500
 
 T = TypeVar("T")
 
@@ -278,7 +276,9 @@ class DialerV1Client:
 
     # --- campaigns ---------------------------------------------------------------------------
 
-    async def iter_campaigns(self, *, page_size: int = 500) -> AsyncIterator[LiveCampaign]:
+    async def iter_campaigns(
+        self, *, page_size: int = MAX_PAGE_SIZE
+    ) -> AsyncIterator[LiveCampaign]:
         """Every campaign, page by page."""
         async for item in self._pages(CAMPAIGNS, "campaigns", {"pageSize": _page_size(page_size)}):
             yield wire.parse_campaign(item)
@@ -327,7 +327,7 @@ class DialerV1Client:
 
     # --- webhooks (synchronous writes) ------------------------------------------------------
 
-    async def iter_webhooks(self, *, page_size: int = 500) -> AsyncIterator[LiveWebhook]:
+    async def iter_webhooks(self, *, page_size: int = MAX_PAGE_SIZE) -> AsyncIterator[LiveWebhook]:
         """Every webhook, page by page (tokens are write-only and never read back)."""
         async for item in self._pages(WEBHOOKS, "webhooks", {"pageSize": _page_size(page_size)}):
             yield wire.parse_webhook(item)
@@ -425,7 +425,7 @@ class DialerV1Client:
         group_by: Literal["hour", "day"] = "hour",
         start: str | None = None,
         end: str | None = None,
-        page_size: int = 500,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> AsyncIterator[MetricRow]:
         """Analytics rows for one campaign, page by page."""
         params: dict[str, Any] = {
@@ -447,7 +447,7 @@ class DialerV1Client:
         entity: AuditEntity | None = None,
         start: str | None = None,
         end: str | None = None,
-        page_size: int = 500,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> AsyncIterator[AuditLogEntry]:
         """Audit entries, page by page."""
         params: dict[str, Any] = {"pageSize": _page_size(page_size)}

@@ -15,7 +15,12 @@ ApiError                       base: what was asked (method, path) and what came
 ├── RateLimitedError           429 after every retry, with Retry-After when given
 ├── ServerError                5xx after every retry
 ├── OperationFailedError       an activation ended FAILED (maybe partially applied)
-└── OperationTimeoutError      activations still IN_PROGRESS at the waiter's deadline
+├── OperationTimeoutError      activations still IN_PROGRESS at the waiter's deadline
+├── AnswerLost                 a write went out and its answer was lost (the client re-checks)
+└── WriteOutcomeUnknown        (a 412) a lost answer, and the resource has changed since
+
+`landed` (see reconciler/errors.py): a refusal before handling (400, 409, 412, 428) is
+"no"; a lost answer or an activation past its deadline "unknown"; everything else "yes".
 
 Messages never contain the Authorization header, the client secret or webhook tokens.
 """
@@ -23,8 +28,9 @@ Messages never contain the Authorization header, the client secret or webhook to
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-from reconciler.errors import ReconcilerError
+from reconciler.errors import Landed, ReconcilerError
 
 
 @dataclass(frozen=True)
@@ -46,10 +52,11 @@ class ApiError(ReconcilerError):
         path: str = "",
         status: int | None = None,
         hint: str | None = None,
+        landed: Landed | None = None,
     ) -> None:
         where = f"{method} {path}".strip()
         full = f"{message} ({where}{f' -> {status}' if status else ''})" if where else message
-        super().__init__(full, hint=hint)
+        super().__init__(full, hint=hint, landed=landed)
         self.method = method
         self.path = path
         self.status = status
@@ -86,6 +93,8 @@ class NotFoundError(ApiError):
 class ValidationError(ApiError):
     """400 invalid_request; `details` says which fields and why."""
 
+    default_landed: ClassVar[Landed] = "no"
+
     def __init__(self, message: str, *, details: tuple[FieldProblem, ...] = (), **kw: object):
         super().__init__(message, **kw)  # type: ignore[arg-type]
         self.details = details
@@ -93,6 +102,8 @@ class ValidationError(ApiError):
 
 class OperationInProgressError(ApiError):
     """409: another activation on the same resource is still running."""
+
+    default_landed: ClassVar[Landed] = "no"
 
     def __init__(self, message: str, *, operation_id: str | None = None, **kw: object):
         super().__init__(message, **kw)  # type: ignore[arg-type]
@@ -102,13 +113,19 @@ class OperationInProgressError(ApiError):
 class NameConflictError(ApiError):
     """409 name_conflict: a resource with that name already exists."""
 
+    default_landed: ClassVar[Landed] = "no"
+
 
 class PreconditionFailedError(ApiError):
     """412: the resource changed since we read its versionTag."""
 
+    default_landed: ClassVar[Landed] = "no"
+
 
 class PreconditionRequiredError(ApiError):
     """428: a write was sent without If-Match."""
+
+    default_landed: ClassVar[Landed] = "no"
 
 
 class RateLimitedError(ApiError):
@@ -144,6 +161,43 @@ class OperationFailedError(ApiError):
 class OperationTimeoutError(ApiError):
     """Activations still running when the waiter's deadline passed."""
 
+    default_landed: ClassVar[Landed] = "unknown"
+
     def __init__(self, message: str, *, operation_ids: tuple[str, ...] = (), **kw: object):
         super().__init__(message, **kw)  # type: ignore[arg-type]
         self.operation_ids = operation_ids
+
+
+class AnswerLost(ApiError):
+    """A write went out and its answer was lost: it may or may not have landed.
+
+    The client catches it and decides (re-read, look up, or repeat: see guarded.py); it
+    reaches the engine only if a write path forgot to, and then nobody knows.
+    """
+
+    default_landed: ClassVar[Landed] = "unknown"
+
+    def __init__(self, method: str, path: str, reason: str) -> None:
+        super().__init__(f"the answer was lost: {reason}", method=method, path=path)
+        self.reason = reason
+
+
+class WriteOutcomeUnknown(PreconditionFailedError):
+    """A write's answer was lost and the resource has since changed: re-read it.
+
+    A 412 subclass, because the caller's remedy is the same: re-read, then decide.
+    """
+
+    default_landed: ClassVar[Landed] = "unknown"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation_id: str | None = None,
+        resource_id: str | None = None,
+        **kw: object,
+    ) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.operation_id = operation_id
+        self.resource_id = resource_id

@@ -16,14 +16,8 @@ import httpx
 
 from reconciler.dialer_v1 import errors
 from reconciler.dialer_v1.api import LiveCampaign, LiveSettings, LiveWebhook
-from reconciler.dialer_v1.retry import (
-    AnswerLost,
-    Budget,
-    Call,
-    ClientEvent,
-    Requester,
-    WriteOutcomeUnknown,
-)
+from reconciler.dialer_v1.errors import AnswerLost, WriteOutcomeUnknown
+from reconciler.dialer_v1.retry import Budget, Call, ClientEvent, Requester
 
 log = logging.getLogger("reconciler.dialer_v1")
 T = TypeVar("T")
@@ -97,6 +91,7 @@ def _give_up_if_spent(call: Call, budget: Budget, lost: AnswerLost) -> None:
             " land (its resource is unchanged)",
             method=call.method,
             path=call.path,
+            landed="no",
         ) from lost
 
 

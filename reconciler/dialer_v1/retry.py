@@ -133,33 +133,6 @@ class Call:
     headers: Mapping[str, str] | None = None
 
 
-class AnswerLost(Exception):
-    """A write went out and its answer was lost: it may or may not have landed."""
-
-    def __init__(self, call: Call, reason: str) -> None:
-        super().__init__(f"{call.method} {call.path}: {reason}")
-        self.reason = reason
-
-
-class WriteOutcomeUnknown(errors.PreconditionFailedError):
-    """A write's answer was lost and the resource has since changed: re-read it.
-
-    A 412 subclass, because the caller's remedy is the same: re-read, then decide.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        operation_id: str | None = None,
-        resource_id: str | None = None,
-        **kw: Any,
-    ) -> None:
-        super().__init__(message, **kw)
-        self.operation_id = operation_id
-        self.resource_id = resource_id
-
-
 class Budget:
     """The attempts and the deadline one logical request may spend (shared across repeats)."""
 
@@ -310,7 +283,7 @@ class Requester:
                     )
                 elif status >= 500:
                     if call.kind is CallKind.WRITE and status != 503:
-                        raise AnswerLost(call, f"answer {status}")
+                        raise errors.AnswerLost(call.method, call.path, f"answer {status}")
                     if status == 503:
                         delay = server_delay(response.headers)
                         if call.kind is CallKind.WRITE:
@@ -324,7 +297,7 @@ class Requester:
                     )
             else:
                 if call.kind is CallKind.WRITE and not not_sent:
-                    raise AnswerLost(call, failure)
+                    raise errors.AnswerLost(call.method, call.path, failure)
                 last_class, last_failure = errors.TransportError, failure
             await self._pause(call, budget, delay, last_failure, last_class, retry_after)
 

@@ -24,15 +24,11 @@ from pydantic import ValidationError as PydanticValidationError
 from reconciler.dialer_v1 import errors
 from reconciler.dialer_v1.api import (
     AuditLogEntry,
-    CarrierCapacity,
     LiveCampaign,
     LiveSettings,
     LiveWebhook,
-    MetricRow,
     Operation,
     PolicyCheck,
-    PolicyFinding,
-    PolicyResult,
     ServerFields,
     SimulatorRequest,
     SimulatorResult,
@@ -45,6 +41,7 @@ from reconciler.dialer_v1.bodies import (
     WebhookBody,
     body_to_json,
 )
+from reconciler.kinds import CarrierCapacity, MetricRow, PolicyFinding, PolicyResult
 
 log = logging.getLogger("reconciler.dialer_v1")
 
@@ -218,7 +215,7 @@ def parse_metric_row(data: Mapping[str, Any]) -> MetricRow:
         if k not in reserved and isinstance(v, (int, float)) and not isinstance(v, bool)
     }
     return MetricRow(
-        campaign_id=_str(data, "campaignId", "metrics row"),
+        resource_id=_str(data, "campaignId", "metrics row"),
         interval_start=_str(data, "intervalStart", "metrics row"),
         interval_end=_str(data, "intervalEnd", "metrics row"),
         values=values,

@@ -1,55 +1,46 @@
-"""Apply a plan: snapshot, journal, write with If-Match, await, verify; restore on any failure.
+"""Apply a plan: snapshot, journal, write, await, verify; restore on any failure.
 
-The promise: after `apply_plan` returns (or the process dies), every resource the plan
+The promise: after `ApplyRun.run` returns (or the process dies), every resource the plan
 touched holds either the desired state or its pre-apply content, and the journal and the
 audit log say which. The order of durable steps is what makes that true:
 
-1. the pre-apply snapshot (bodies and versionTags of everything the plan touches) is written
+1. the pre-apply snapshot (bodies and tags of everything the plan touches) is written
    atomically before the first write;
 2. the journal records each write's intent (fsynced) before the request leaves;
-3. on a failed/hung activation, 412, 409 or any error, no new write starts; every resource
-   with an intent is restored from the snapshot, re-read, and verified;
+3. on a failed/hung write, a refusal (412, 409...) or any error, no new write starts; every
+   resource whose write may have landed is restored from the snapshot, re-read, verified;
 4. only a verified success moves the last-known-good pointer.
+
+How each kind is written (an activation awaited, a guarded block PUT...) is its
+descriptor's business; this module only orders, records and restores.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import SecretStr
 
-from reconciler.dialer_v1.api import DialerApi
-from reconciler.dialer_v1.bodies import body_to_json
-from reconciler.dialer_v1.errors import (
-    ApiError,
-    NameConflictError,
-    OperationInProgressError,
-    OperationTimeoutError,
-    PreconditionFailedError,
-    ValidationError,
-)
-from reconciler.dialer_v1.retry import WriteOutcomeUnknown
-from reconciler.engine import executor
+from reconciler import registry
+from reconciler.dialer_v1.errors import ApiError
 from reconciler.engine.normalize import Normalizer
-from reconciler.engine.observe import LiveState, observe
-from reconciler.engine.pairing import live_resources
-from reconciler.engine.plan import Action, Change, Plan
-from reconciler.engine.restore import (
-    Current,
-    RestoreResult,
-    RestoreTarget,
-    matches,
-    restore,
+from reconciler.engine.outcome import (
+    Outcome,
+    ProgressHook,
+    Result,
+    StepRecord,
+    secret_notes,
 )
-from reconciler.errors import ConfigError, ReconcilerError
+from reconciler.engine.plan import Action, Change, Plan, change_sort_key
+from reconciler.engine.restore import RestoreTarget, matches, resolve_secret, restore
+from reconciler.errors import Landed, ReconcilerError
+from reconciler.kinds import Backend, LiveState, ResourceAddress, WriteRequest, WriteResult
 from reconciler.state.audit import AuditLog
 from reconciler.state.journal import Journal
 from reconciler.state.snapshots import Snapshot, SnapshotResource, SnapshotStore
-
-Result = Literal["applied", "restored", "restore-failed"]
 
 
 @dataclass(frozen=True)
@@ -58,121 +49,69 @@ class ApplyOptions:
     max_in_flight: int = 16
 
 
-@dataclass(frozen=True)
-class StepRecord:
-    """One write of the apply."""
-
-    address: str
-    action: str
-    outcome: str  # "applied" | "failed" | "skipped"
-    version_tag_before: str | None = None
-    version_tag_after: str | None = None
-    error: str | None = None
-    # False when the server refused the write before acting on it (412, 409, 400...):
-    # the resource was not touched by this apply, so the restore must leave it alone.
-    landed: bool = True
-    # True when the write may still be taking effect (activation past its deadline, or an
-    # answer lost after the resource moved): the restore must not trust a first re-read.
-    unsettled: bool = False
+def _stored(live: LiveState, address: ResourceAddress) -> SnapshotResource | None:
+    kind = registry.kind(address.kind)
+    r = live.get(address, singleton=kind.singleton)
+    if r is None:
+        return None
+    return SnapshotResource(r.kind, r.name, r.id, True, r.version_tag, kind.to_json(r.body))
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """How an apply (or rollback) ended, for the summary and the exit code."""
-
-    result: Result
-    snapshot_id: str
-    steps: tuple[StepRecord, ...] = ()
-    restored: tuple[RestoreResult, ...] = ()
-    error: str | None = None
-    last_known_good: str | None = None
-    notes: tuple[str, ...] = field(default=())
-
-    @property
-    def needs_attention(self) -> tuple[RestoreResult, ...]:
-        return tuple(r for r in self.restored if not r.ok)
-
-
-ProgressHook = Callable[[str], None]
-
-
-def snapshot_resources(plan_changes: tuple[Change, ...], live: LiveState) -> list[SnapshotResource]:
+def snapshot_resources(changes: tuple[Change, ...], live: LiveState) -> list[SnapshotResource]:
     """The pre-apply content of every resource the changes touch (no secrets)."""
-    by_key = {(r.kind, r.name): r for r in live_resources(live)}
-    settings_name = live.settings.body.name
     out = []
-    for change in plan_changes:
-        key = (change.kind, settings_name if change.kind == "DialerSettings" else change.name)
-        r = by_key.get(key)
-        if r is None:
-            out.append(SnapshotResource(change.kind, change.name, None, False, None, None))
-            continue
-        body = body_to_json(r.body)
-        body.get("auth", {}).pop("token", None)
-        out.append(SnapshotResource(r.kind, r.name, r.id, True, r.version_tag, body))
+    for change in changes:
+        found = _stored(live, change.address)
+        absent = SnapshotResource(change.kind, change.name, None, False, None, None)
+        out.append(found if found is not None else absent)
     return out
 
 
 def full_snapshot_resources(live: LiveState) -> list[SnapshotResource]:
     """Every live resource (the last-known-good after a verified apply)."""
     out = []
-    for r in live_resources(live):
-        body = body_to_json(r.body)
-        body.get("auth", {}).pop("token", None)
-        out.append(SnapshotResource(r.kind, r.name, r.id, True, r.version_tag, body))
+    for address in sorted(live.resources):
+        found = _stored(live, address)
+        assert found is not None
+        out.append(found)
     return out
+
+
+def resource_key(address: ResourceAddress) -> tuple[str, str]:
+    """One key per resource: a singleton's address is its kind alone (names may differ
+    between the spec and the tenant, and between a plan and a snapshot)."""
+    return registry.kind(address.kind).pair_key(address.name)
 
 
 def restore_targets(
     snapshot: Snapshot,
-    secret_envs: Mapping[str, str],
-    ids: Mapping[str, str] | None = None,
-    unsettled: frozenset[str] = frozenset(),
+    secret_envs: Mapping[ResourceAddress, str],
+    ids: Mapping[ResourceAddress, str] | None = None,
+    unsettled: frozenset[ResourceAddress] = frozenset(),
 ) -> list[RestoreTarget]:
     """Targets that bring every resource in `snapshot` back to its recorded content."""
     ids = ids or {}
     out = []
     for r in snapshot.resources:
-        address = f"{r.kind}.{r.name}"
+        address = ResourceAddress(r.kind, r.name)
+        secret = registry.kind(r.kind).secret
         out.append(
             RestoreTarget(
-                r.kind,
-                r.name,
+                address,
                 r.id or ids.get(address),
                 r.present,
                 r.body,
-                secret_envs.get(r.name) if r.kind == "Webhook" else None,
+                secret_envs.get(address) if secret is not None else None,
                 address in unsettled,
             )
         )
     return out
 
 
-def current_in(live: LiveState, kind: str, name: str) -> Current | None:
-    """A resource as an observation saw it (the settings always exist)."""
-    if kind == "DialerSettings":
-        return Current(None, live.settings.version_tag, live.settings.body)
-    found = (live.campaigns if kind == "Campaign" else live.webhooks).get(name)
-    return None if found is None else Current(found.id, found.version_tag, found.body)
-
-
-def refused_before_handling(exc: Exception) -> bool:
-    """Whether the server certainly did not act on the write (so it touched nothing).
-
-    A 412 means someone else moved the resource: restoring it to our snapshot would
-    overwrite their change. A lost answer re-checked as "changed" (WriteOutcomeUnknown,
-    a 412 subclass) may have landed, so it is not a refusal.
-    """
-    if isinstance(exc, WriteOutcomeUnknown):
-        return False
-    refusals = (
-        PreconditionFailedError,
-        OperationInProgressError,
-        NameConflictError,
-        ValidationError,
-        ConfigError,
-    )
-    return isinstance(exc, refusals)
+def landed_of(exc: BaseException) -> Landed:
+    """Whether a write that raised `exc` reached the tenant: said where it was raised; an
+    error of ours (a bug, a local I/O error) leaves it unknown."""
+    return exc.landed if isinstance(exc, ReconcilerError) else "unknown"
 
 
 class ApplyRun:
@@ -180,7 +119,7 @@ class ApplyRun:
 
     def __init__(
         self,
-        api: DialerApi,
+        backend: Backend[Any],
         *,
         plan: Plan,
         live: LiveState,
@@ -194,23 +133,22 @@ class ApplyRun:
         progress: ProgressHook | None = None,
         on_step: Callable[[int, int], None] | None = None,
     ) -> None:
-        self.api, self.plan, self.live = api, plan, live
+        self.backend, self.plan, self.live = backend, plan, live
         self.snapshots, self.journal_factory, self.audit = snapshots, journal_factory, audit
         self.secrets, self.normalizer, self.options = secrets, normalizer, options
         self.actor = actor
         self.progress = progress or (lambda _msg: None)
         self.on_step = on_step or (lambda _done, _total: None)
         self.steps: list[StepRecord] = []
-        self.ids: dict[str, str] = {}  # address -> id learned from writes (creates)
+        self.ids: dict[ResourceAddress, str] = {}  # ids learned from writes (creates)
         self._failure: str | None = None
         self._observed_after: LiveState | None = None
 
     # -- the pipeline -----------------------------------------------------------------
     async def run(self) -> Outcome:
         """Snapshot, write, verify; restore on failure."""
-        for change in self.plan.changes:  # fail before any write if a token is missing
-            if change.kind == "Webhook" and change.action is not Action.DELETE:
-                executor.resolve_secret(change.secret_env, self.secrets, change.address)
+        for change in self.plan.changes:  # fail before any write if a secret is missing
+            self._secret(change)
         snap = self.snapshots.save(
             self.plan.environment,
             "pre-apply",
@@ -239,31 +177,36 @@ class ApplyRun:
             return await self._succeed(journal, snap)
         return await self._restore(journal, snap)
 
+    def _secret(self, change: Change) -> SecretStr | None:
+        secret = registry.kind(change.kind).secret
+        if secret is None or change.action is Action.DELETE:
+            return None
+        return resolve_secret(change.secret_env, self.secrets, str(change.address), secret.what)
+
     async def _write_all(self, journal: Journal) -> None:
         groups: dict[tuple[int, int], list[tuple[int, Change]]] = {}
         for step, change in enumerate(self.plan.changes, start=1):
-            phase = 1 if change.action is Action.DELETE else 0
-            rank = {"DialerSettings": 0, "Campaign": 1, "Webhook": 2}[change.kind]
-            groups.setdefault((phase, rank), []).append((step, change))
+            phase, order, _ = change_sort_key(change.kind, change.name, change.action)
+            groups.setdefault((phase, order), []).append((step, change))
         gate = asyncio.Semaphore(self.options.max_in_flight)
         total = len(self.plan.changes)
         for key in sorted(groups):
             if self._failure is not None:
-                self.steps += [
-                    StepRecord(c.address, c.action.value, "skipped") for _, c in groups[key]
-                ]
+                self.steps += [self._skipped(c) for _, c in groups[key]]
                 continue
 
             async def one(step: int, change: Change) -> None:
                 async with gate:
                     if self._failure is not None:
-                        self.steps.append(
-                            StepRecord(change.address, change.action.value, "skipped")
-                        )
+                        self.steps.append(self._skipped(change))
                         return
                     await self._write_step(journal, step, change, total)
 
             await asyncio.gather(*(one(s, c) for s, c in groups[key]))
+
+    @staticmethod
+    def _skipped(change: Change) -> StepRecord:
+        return StepRecord(change.address, change.action.value, "skipped", landed="no")
 
     async def _write_step(self, journal: Journal, step: int, change: Change, total: int) -> None:
         journal.intent(
@@ -279,104 +222,80 @@ class ApplyRun:
         except Exception as exc:  # any failure mid-way must still lead to the restore
             message = exc.message if isinstance(exc, ReconcilerError) else f"{exc!r}"
             self._failure = self._failure or f"{change.address}: {message}"
-            landed = not refused_before_handling(exc)
-            # Not one of ours (a bug, a local I/O error): whether the write landed is unknown.
-            unknown = not isinstance(exc, ReconcilerError) or isinstance(
-                exc, (OperationTimeoutError, WriteOutcomeUnknown)
-            )
-            journal.result(step, outcome="failed" if landed else "refused", error=message)
-            self.audit.append(
-                "write",
-                kind=change.kind,
-                name=change.name,
-                action=change.action.value,
-                version_tag_before=change.live_version_tag,
-                version_tag_after=None,
-                outcome="failed",
-                landed=landed,
-                error=message,
-            )
-            self.steps.append(
-                StepRecord(
-                    change.address,
-                    change.action.value,
-                    "failed",
-                    change.live_version_tag,
-                    None,
-                    message,
-                    landed,
-                    unknown,
-                )
-            )
-            self.progress(
-                f"[{step}/{total}] {change.action.symbol} {change.address} FAILED: {message}"
-            )
-            self.on_step(len(self.steps), total)
+            self._record(journal, step, change, total, landed_of(exc), None, message)
             return
         if result.resource_id:
             self.ids[change.address] = result.resource_id
-        journal.result(
-            step,
-            outcome="applied",
-            version_tag_after=result.version_tag_after,
-            operation_id=result.operation_id,
+        self._record(journal, step, change, total, "yes", result, None)
+
+    def _record(
+        self,
+        journal: Journal,
+        step: int,
+        change: Change,
+        total: int,
+        landed: Landed,
+        result: WriteResult | None,
+        error: str | None,
+    ) -> None:
+        """One write's outcome, to the journal, the audit log and the run's steps."""
+        ok = result is not None
+        after = result.version_tag_after if result is not None else None
+        operation_id = result.operation_id if result is not None else None
+        if ok:
+            journal.result(
+                step, outcome="applied", version_tag_after=after, operation_id=operation_id
+            )
+        else:
+            outcome = "refused" if landed == "no" else "failed"
+            journal.result(step, outcome=outcome, error=error)
+        entry: dict[str, Any] = {
+            "kind": change.kind,
+            "name": change.name,
+            "action": change.action.value,
+            "version_tag_before": change.live_version_tag,
+            "version_tag_after": after,
+            "outcome": "applied" if ok else "failed",
+        }
+        entry.update(
+            {"operation_id": operation_id} if ok else {"landed": landed != "no", "error": error}
         )
-        self.audit.append(
-            "write",
-            kind=change.kind,
-            name=change.name,
-            action=change.action.value,
-            version_tag_before=change.live_version_tag,
-            version_tag_after=result.version_tag_after,
-            outcome="applied",
-            operation_id=result.operation_id,
-        )
+        self.audit.append("write", **entry)
         self.steps.append(
             StepRecord(
                 change.address,
                 change.action.value,
-                "applied",
+                "applied" if ok else "failed",
                 change.live_version_tag,
-                result.version_tag_after,
+                after,
+                error,
+                landed,
             )
         )
-        self.progress(
-            f"[{step}/{total}] {change.action.symbol} {change.address} {change.action.verb}"
-        )
+        what = change.action.verb if ok else f"FAILED: {error}"
+        self.progress(f"[{step}/{total}] {change.action.symbol} {change.address} {what}")
         self.on_step(len(self.steps), total)
 
-    async def _send(self, change: Change) -> executor.WriteResult:
-        api, deadline, body = self.api, self.options.operation_deadline_seconds, change.desired
-        tag = change.live_version_tag or ""
-        if change.kind == "DialerSettings":
-            assert body is not None
-            return await executor.write_settings(api, body, tag, deadline)
-        if change.kind == "Campaign":
-            if change.action is Action.CREATE:
-                assert body is not None
-                return await executor.create_campaign(api, body, deadline)
-            assert change.resource_id is not None
-            if change.action is Action.UPDATE:
-                assert body is not None
-                return await executor.update_campaign(api, change.resource_id, body, tag, deadline)
-            return await executor.delete_campaign(api, change.resource_id, tag, deadline)
-        if change.action is Action.DELETE:
-            assert change.resource_id is not None
-            return await executor.delete_webhook(api, change.resource_id, tag)
-        assert body is not None
-        token = executor.resolve_secret(change.secret_env, self.secrets, change.address)
-        if change.action is Action.CREATE:
-            return await executor.create_webhook(api, body, token)
-        assert change.resource_id is not None
-        return await executor.update_webhook(api, change.resource_id, body, token, tag)
+    async def _send(self, change: Change) -> WriteResult:
+        request = WriteRequest(
+            change.address,
+            change.action.write,
+            change.resource_id,
+            change.live_version_tag,
+            change.desired,
+            self._secret(change),
+        )
+        return await self.backend.write(request, self.options.operation_deadline_seconds)
 
     async def _verify(self) -> None:
-        """Re-read the tenant (one observation, not a GET per resource): live must equal desired."""
-        after = await observe(self.api)
+        """Re-read the tenant (one observation, not a read per resource): live must equal
+        desired."""
+        after = await self.backend.observe()
         for change in self.plan.changes:
             present = change.action is not Action.DELETE
-            cur = current_in(after, change.kind, change.name)
-            if not matches(change.kind, change.name, cur, present, change.desired, self.normalizer):
+            singleton = registry.kind(change.kind).singleton
+            cur = after.get(change.address, singleton=singleton)
+            if not matches(change.address, cur, present, change.desired, self.normalizer):
                 self._failure = f"{change.address}: live state differs from desired after apply"
                 return
         self._observed_after = after
@@ -384,7 +303,7 @@ class ApplyRun:
 
     # -- endings ----------------------------------------------------------------------
     async def _succeed(self, journal: Journal, pre: Snapshot) -> Outcome:
-        after = self._observed_after or await observe(self.api)
+        after = self._observed_after or await self.backend.observe()
         lkg = self.snapshots.save(
             self.plan.environment,
             "applied",
@@ -401,27 +320,20 @@ class ApplyRun:
             last_known_good=lkg.id,
             plan_digest=self.plan.digest,
         )
-        return Outcome("applied", pre.id, tuple(self.steps), last_known_good=lkg.id)
+        return Outcome("apply", "applied", pre.id, tuple(self.steps), last_known_good=lkg.id)
 
     async def _restore(self, journal: Journal, snap: Snapshot) -> Outcome:
-        settings_key = ("DialerSettings", "")
-        touched = {
-            settings_key if s.address.startswith("DialerSettings.") else s.address
-            for s in self.steps
-            if s.outcome != "skipped" and s.landed
-        }
+        touched = {resource_key(s.address) for s in self.steps if s.touched}
+        unsettled_keys = {resource_key(s.address) for s in self.steps if s.unsettled}
         unsettled = frozenset(
-            f"{r.kind}.{r.name}"
-            for s in self.steps
-            if s.unsettled
+            ResourceAddress(r.kind, r.name)
             for r in snap.resources
-            if s.address == f"{r.kind}.{r.name}"
-            or (r.kind == "DialerSettings" and s.address.startswith("DialerSettings."))
+            if resource_key(ResourceAddress(r.kind, r.name)) in unsettled_keys
         )
         targets = [
             t
             for t in restore_targets(snap, self._secret_envs(), self.ids, unsettled)
-            if (settings_key if t.kind == "DialerSettings" else t.address) in touched
+            if resource_key(t.address) in touched
         ]
         self.progress(
             f"apply failed ({self._failure}); restoring {len(targets)} resource(s) "
@@ -432,7 +344,7 @@ class ApplyRun:
             "restore-started", reason=self._failure, snapshot_id=snap.id, resources=len(targets)
         )
         results = await restore(
-            self.api,
+            self.backend,
             targets,
             secrets=self.secrets,
             deadline=self.options.operation_deadline_seconds,
@@ -448,40 +360,36 @@ class ApplyRun:
             snapshot_id=snap.id,
             plan_digest=self.plan.digest,
             error=self._failure,
-            needs_attention=[r.address for r in results if not r.ok],
-        )
-        notes = tuple(
-            f"{r.address}: webhook token re-sent from the environment"
-            for r in results
-            if r.secret_resent
+            needs_attention=[str(r.address) for r in results if not r.ok],
         )
         return Outcome(
-            final, snap.id, tuple(self.steps), tuple(results), self._failure, notes=notes
+            "apply",
+            final,
+            snap.id,
+            tuple(self.steps),
+            tuple(results),
+            self._failure,
+            notes=secret_notes(results),
         )
 
-    def _secret_envs(self) -> dict[str, str]:
-        return {
-            c.name: c.secret_env for c in self.plan.changes if c.kind == "Webhook" and c.secret_env
-        }
+    def _secret_envs(self) -> dict[ResourceAddress, str]:
+        return {c.address: c.secret_env for c in self.plan.changes if c.secret_env}
 
     def _audit_restore_write(
-        self, kind: str, name: str, action: str, before: str | None, after: str | None, outcome: str
+        self,
+        address: ResourceAddress,
+        action: str,
+        before: str | None,
+        after: str | None,
+        outcome: str,
     ) -> None:
         self.audit.append(
             "write",
-            kind=kind,
-            name=name,
+            kind=address.kind,
+            name=address.name,
             action=action,
             version_tag_before=before,
             version_tag_after=after,
             outcome=outcome,
         )
-        self.progress(f"  {action} {kind}.{name}: {outcome}")
-
-
-def summary_counts(steps: tuple[StepRecord, ...]) -> dict[str, Any]:
-    """Counts by outcome, for the final summary."""
-    counts: dict[str, int] = {}
-    for s in steps:
-        counts[s.outcome] = counts.get(s.outcome, 0) + 1
-    return counts
+        self.progress(f"  {action} {address}: {outcome}")

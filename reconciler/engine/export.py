@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from reconciler.dialer_v1.bodies import body_to_json
-from reconciler.engine.observe import LiveState
+from reconciler import registry
+from reconciler.kinds import LiveState, SecretField
 
 API_VERSION = "dialer.cxone/v1"
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$")
@@ -59,19 +59,22 @@ def file_stems(names: list[str]) -> dict[str, str]:
     }
 
 
-def token_env_for(webhook_name: str) -> str:
-    """The environment variable an exported webhook's token is read from."""
-    return "WEBHOOK_" + re.sub(r"[^A-Za-z0-9]+", "_", webhook_name).strip("_").upper() + "_TOKEN"
+def secret_env_for(secret: SecretField, name: str) -> str:
+    """The environment variable an exported resource's secret is read from
+    (`WEBHOOK_<NAME>_TOKEN` for a webhook's token)."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").upper()
+    return f"{secret.owner.upper()}_{slug}_{secret.noun.upper()}"
 
 
-def token_envs(names: list[str]) -> dict[str, str]:
-    """A distinct token variable per webhook (colliding names get the short hash)."""
-    plain = {name: token_env_for(name) for name in names}
+def secret_envs(secret: SecretField, names: list[str]) -> dict[str, str]:
+    """A distinct secret variable per resource (colliding names get the short hash)."""
+    plain = {name: secret_env_for(secret, name) for name in names}
     counts: dict[str, int] = {}
     for var in plain.values():
         counts[var] = counts.get(var, 0) + 1
+    suffix = f"_{secret.noun.upper()}"
     return {
-        name: var.removesuffix("_TOKEN") + f"_{_short_hash(name).upper()}_TOKEN"
+        name: var.removesuffix(suffix) + f"_{_short_hash(name).upper()}{suffix}"
         if counts[var] > 1
         else var
         for name, var in plain.items()
@@ -87,46 +90,54 @@ def _document(
     return f"# yaml-language-server: $schema={prefix}schemas/{schema}.schema.json\n{comment}{body}"
 
 
-def export_files(live: LiveState, *, environment: str, base_url: str) -> dict[str, str]:
+def export_files(
+    live: LiveState, *, environment: str, tenant_spec: dict[str, Any]
+) -> dict[str, str]:
     """Every spec file of the export, by path relative to the output directory."""
-    files: dict[str, str] = {}
-    tenant_spec = {
-        "base_url": base_url,
-        "credentials": {
-            "client_id_env": "CXONE_CLIENT_ID",
-            "client_secret_env": "CXONE_CLIENT_SECRET",
-        },
-        "compliance": {"jurisdiction": "US"},
-        "prune": False,
+    files = {
+        "tenant.yaml": _document(
+            "Tenant",
+            environment,
+            tenant_spec,
+            "tenant",
+            2,
+            "# Exported from the live tenant. Add `carrier: {max_trunks: N, "
+            "current_utilization_percent: P}`\n# under spec: so the capacity rules can run.\n",
+        )
     }
-    files["tenant.yaml"] = _document(
-        "Tenant",
-        environment,
-        tenant_spec,
-        "tenant",
-        2,
-        "# Exported from the live tenant. Add `carrier: {max_trunks: N, "
-        "current_utilization_percent: P}`\n# under spec: so the capacity rules can run.\n",
-    )
-    settings = body_to_json(live.settings.body)
-    settings_name = settings.pop("name")
-    files["dialer-settings.yaml"] = _document(
-        "DialerSettings", settings_name, settings, "dialer-settings", 2
-    )
-    campaign_stems = file_stems(sorted(live.campaigns))
-    for name in sorted(live.campaigns):
-        body = body_to_json(live.campaigns[name].body)
-        del body["name"]
-        files[f"campaigns/{campaign_stems[name]}.yaml"] = _document(
-            "Campaign", name, body, "campaign", 3
-        )
-    webhook_stems = file_stems(sorted(live.webhooks))
-    tokens = token_envs(sorted(live.webhooks))
-    for name in sorted(live.webhooks):
-        body = body_to_json(live.webhooks[name].body)
-        del body["name"]
-        body["auth"] = {"type": body["auth"]["type"], "token_from": {"env": tokens[name]}}
-        files[f"webhooks/{webhook_stems[name]}.yaml"] = _document(
-            "Webhook", name, body, "webhook", 3
-        )
+    for kind_name in live.kinds:
+        kind = registry.kind(kind_name)
+        resources = live.of_kind(kind_name)
+        names = [r.name for r in resources]
+        stems = file_stems(names)
+        secrets = secret_envs(kind.secret, names) if kind.secret is not None else {}
+        layout = kind.export
+        for r in resources:
+            body = kind.to_json(r.body)
+            body.pop("name", None)
+            if kind.secret is not None:
+                _refer_to_env(body, kind.secret, secrets[r.name])
+            if layout.file is not None:
+                path, depth = f"{layout.file}.yaml", 2
+            else:
+                path, depth = f"{layout.directory}/{stems[r.name]}.yaml", 3
+            files[path] = _document(kind_name, r.name, body, layout.schema, depth)
     return files
+
+
+def exported_secret_envs(live: LiveState) -> list[str]:
+    """Every variable the export's secret references name (the user must set them)."""
+    out: list[str] = []
+    for kind_name in live.kinds:
+        secret = registry.kind(kind_name).secret
+        if secret is not None:
+            out += secret_envs(secret, [r.name for r in live.of_kind(kind_name)]).values()
+    return sorted(out)
+
+
+def _refer_to_env(body: dict[str, Any], secret: SecretField, variable: str) -> None:
+    """`auth: {type: bearer}` -> `auth: {type: bearer, token_from: {env: VARIABLE}}`."""
+    node = body
+    for part in secret.path[:-1]:
+        node = node.setdefault(part, {})
+    node[f"{secret.path[-1]}_from"] = {"env": variable}

@@ -31,12 +31,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import SecretStr
 
+from reconciler import registry
 from reconciler.desired import DesiredState, MetricBound
-from reconciler.dialer_v1.api import DialerApi, MetricName, MetricRow
+from reconciler.dialer_v1.api import MetricName
 from reconciler.dialer_v1.errors import (
     ApiError,
     DeadlineExceeded,
@@ -44,15 +45,17 @@ from reconciler.dialer_v1.errors import (
     ServerError,
     TransportError,
 )
-from reconciler.engine.apply import Outcome, ProgressHook, full_snapshot_resources
-from reconciler.engine.observe import observe
+from reconciler.engine.apply import full_snapshot_resources
+from reconciler.engine.outcome import Outcome, ProgressHook
 from reconciler.engine.plan import Action, Plan
 from reconciler.engine.recovery import restore_snapshot
+from reconciler.errors import GuardReadError
+from reconciler.kinds import Backend, MetricRow, ResourceAddress
 from reconciler.state.audit import AuditLog
 from reconciler.state.journal import Journal
 from reconciler.state.snapshots import SnapshotStore
 
-Clock = Callable[[], float]
+MonotonicClock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 GuardResult = Literal["held", "breached", "unreadable", "nothing-to-watch"]
 TRANSIENT = (TransportError, DeadlineExceeded, RateLimitedError, ServerError)
@@ -135,10 +138,6 @@ class GuardOutcome:
         return self.restore is not None and self.restore.result == "restored"
 
 
-class GuardReadError(Exception):
-    """Metrics could not be read (after retries, for transient errors)."""
-
-
 def watch_targets(
     plan: Plan,
     desired: DesiredState,
@@ -149,7 +148,7 @@ def watch_targets(
     """Every created or updated campaign of `plan` with an effective verify block."""
     out = []
     for change in plan.changes:
-        if change.kind != "Campaign" or change.action is Action.DELETE:
+        if not registry.kind(change.kind).predicted or change.action is Action.DELETE:
             continue
         try:
             block = desired.verify_for(change.name)
@@ -190,13 +189,13 @@ def check_row(target: WatchTarget, row: MetricRow) -> Breach | None:
 
 
 async def read_latest(
-    api: DialerApi, target: WatchTarget, settings: GuardSettings, sleep: Sleep
+    backend: Backend[Any], target: WatchTarget, settings: GuardSettings, sleep: Sleep
 ) -> MetricRow | None:
     """The most recent interval of the target's metrics; retries transient errors."""
     metrics = sorted(target.bounds)
     for attempt in range(1, settings.read_attempts + 1):
         try:
-            rows = [r async for r in api.iter_metrics(target.campaign_id, metrics=metrics)]
+            rows = await backend.read_metrics(target.campaign_id, metrics)
         except TRANSIENT as exc:
             if attempt == settings.read_attempts:
                 raise GuardReadError(
@@ -211,11 +210,11 @@ async def read_latest(
 
 
 async def watch(
-    api: DialerApi,
+    backend: Backend[Any],
     targets: list[WatchTarget],
     *,
     settings: GuardSettings,
-    clock: Clock,
+    clock: MonotonicClock,
     sleep: Sleep,
     progress: ProgressHook,
 ) -> WatchResult:
@@ -232,7 +231,7 @@ async def watch(
             await sleep(delay)
         target = targets[index]
         try:
-            row = await read_latest(api, target, settings, sleep)
+            row = await read_latest(backend, target, settings, sleep)
         except GuardReadError as exc:
             return WatchResult("unreadable", readings, error=str(exc))
         if row is None:
@@ -257,13 +256,18 @@ def _values(target: WatchTarget, row: MetricRow) -> str:
     return ", ".join(f"{m} {row.values[m]:g}" for m in sorted(target.bounds) if m in row.values)
 
 
-async def campaign_ids(api: DialerApi) -> dict[str, str]:
-    """Live campaign name -> id (created campaigns included)."""
-    return {c.body.name: c.id async for c in api.iter_campaigns()}
+async def watched_ids(backend: Backend[Any]) -> dict[str, str]:
+    """Live name -> id of every resource of a watched kind (created ones included)."""
+    live = await backend.observe()
+    return {
+        r.name: r.id
+        for r in live.resources.values()
+        if registry.kind(r.kind).predicted and r.id is not None
+    }
 
 
 async def guard_apply(
-    api: DialerApi,
+    backend: Backend[Any],
     *,
     plan: Plan,
     desired: DesiredState,
@@ -272,9 +276,9 @@ async def guard_apply(
     journal_factory: Callable[[str], Journal],
     audit: AuditLog,
     secrets: Mapping[str, SecretStr],
-    secret_envs: Mapping[str, str],
+    secret_envs: Mapping[ResourceAddress, str],
     settings: GuardSettings = GuardSettings(),
-    clock: Clock | None = None,
+    clock: MonotonicClock | None = None,
     sleep: Sleep = asyncio.sleep,
     actor: str = "unknown",
     progress: ProgressHook | None = None,
@@ -283,7 +287,7 @@ async def guard_apply(
     say = progress or (lambda _msg: None)
     now = clock or asyncio.get_running_loop().time
     try:
-        ids = await campaign_ids(api)
+        ids = await watched_ids(backend)
     except ApiError as exc:
         error = f"could not list campaigns: {exc.message}"
         audit.append("guard-unreadable", snapshot_id=pre_apply_snapshot_id, error=error)
@@ -303,7 +307,7 @@ async def guard_apply(
         watch_seconds=longest,
     )
     say(f"guard: watching {', '.join(names)} for {longest:g} s")
-    result = await watch(api, targets, settings=settings, clock=now, sleep=sleep, progress=say)
+    result = await watch(backend, targets, settings=settings, clock=now, sleep=sleep, progress=say)
     if result.result == "held":
         audit.append("guard-finished", result="held", readings=result.readings)
         return GuardOutcome("held", names, result)
@@ -330,7 +334,7 @@ async def guard_apply(
     )
     say(f"guard: BREACH: {breach.describe()}; restoring snapshot {pre_apply_snapshot_id}")
     restored = await restore_snapshot(
-        api,
+        backend,
         snapshots.load(pre_apply_snapshot_id),
         snapshots=snapshots,
         journal_factory=journal_factory,
@@ -345,7 +349,7 @@ async def guard_apply(
     lkg = None
     if restored.result == "restored":
         # The applied state just proved bad: last-known-good becomes the restored tenant.
-        after = await observe(api)
+        after = await backend.observe()
         snap = snapshots.save(
             plan.environment,
             "guard-restored",

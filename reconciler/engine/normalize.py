@@ -9,21 +9,15 @@ from __future__ import annotations
 
 import copy
 import fnmatch
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.dialer_v1.bodies import Body, body_to_json
+from pydantic import BaseModel
+
+from reconciler import registry
 
 JsonDict = dict[str, Any]
-
-# Lists whose order means nothing to the API: compared as sorted sets.
-UNORDERED_LISTS: dict[str, tuple[str, ...]] = {
-    "Campaign": ("dnc_lists",),
-    "DialerSettings": (),
-    "Webhook": ("events",),
-}
-# Write-only fields: never returned by a GET, so never compared (contract §7).
-WRITE_ONLY: dict[str, tuple[str, ...]] = {"Webhook": ("auth.token",)}
 
 
 @dataclass(frozen=True)
@@ -36,6 +30,11 @@ class IgnoreRule:
 
     def matches(self, kind: str, name: str) -> bool:
         return kind == self.kind and (self.name is None or fnmatch.fnmatchcase(name, self.name))
+
+
+def _set_order(item: Any) -> Any:
+    # Items of a set-like list are strings here; objects (a block list) sort by their JSON.
+    return item if isinstance(item, str) else json.dumps(item, sort_keys=True)
 
 
 def _pop_path(data: JsonDict, dotted: str) -> None:
@@ -79,14 +78,16 @@ class Normalizer:
                 paths.extend(rule.paths)
         return tuple(sorted(set(paths)))
 
-    def comparable(self, kind: str, name: str, body: Body) -> JsonDict:
-        """The JSON compared by the diff: no secrets, sets sorted, ignored fields removed."""
-        data = body_to_json(body)
-        for path in (*WRITE_ONLY.get(kind, ()), *self.ignored_paths(kind, name)):
+    def comparable(self, kind: str, name: str, body: BaseModel) -> JsonDict:
+        """The JSON compared by the diff: no secrets (write-only: never read back), the
+        kind's set-like lists sorted, ignored fields removed."""
+        descriptor = registry.kind(kind)
+        data = descriptor.to_json(body)
+        for path in self.ignored_paths(kind, name):
             _pop_path(data, path)
-        for key in UNORDERED_LISTS.get(kind, ()):
+        for key in descriptor.unordered_lists:
             if isinstance(data.get(key), list):
-                data[key] = sorted(data[key])
+                data[key] = sorted(data[key], key=_set_order)
         return data
 
     def merge_ignored(self, kind: str, name: str, desired: JsonDict, live: JsonDict) -> JsonDict:

@@ -1,47 +1,19 @@
-"""Read the live tenant with the fewest requests the contract allows.
+"""Read the live tenant: one observation of every resource of the API's kinds.
 
-One GET of the settings and the list pages of campaigns and webhooks at the largest page
-size, all three streams concurrently; the list bodies are complete, so there is never a
-per-resource GET. Read-only by construction: only `DialerApi` read methods are called.
+How a tenant is read with the fewest requests is the API's own business (each API
+package's `observe`, e.g. dialer-v1 lists every kind concurrently at its largest page size
+and never GETs one resource at a time). Read-only by construction.
 """
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass
+from typing import Any
 
-from reconciler.dialer_v1.api import DialerApi, LiveCampaign, LiveSettings, LiveWebhook
+from reconciler.kinds import Backend, LiveState
 
-MAX_PAGE_SIZE = 500
-
-
-@dataclass(frozen=True)
-class LiveState:
-    """The live tenant keyed by name, with every resource's versionTag."""
-
-    settings: LiveSettings
-    campaigns: dict[str, LiveCampaign]
-    webhooks: dict[str, LiveWebhook]
-
-    def version_tags(self) -> dict[str, dict[str, str]]:
-        """kind -> name -> versionTag, as recorded in a plan."""
-        return {
-            "DialerSettings": {self.settings.body.name: self.settings.version_tag},
-            "Campaign": {n: c.version_tag for n, c in sorted(self.campaigns.items())},
-            "Webhook": {n: w.version_tag for n, w in sorted(self.webhooks.items())},
-        }
+__all__ = ["LiveState", "observe"]
 
 
-async def observe(api: DialerApi, *, page_size: int = MAX_PAGE_SIZE) -> LiveState:
-    """Read settings, every campaign and every webhook."""
-
-    async def campaigns() -> dict[str, LiveCampaign]:
-        return {c.body.name: c async for c in api.iter_campaigns(page_size=page_size)}
-
-    async def webhooks() -> dict[str, LiveWebhook]:
-        return {w.body.name: w async for w in api.iter_webhooks(page_size=page_size)}
-
-    settings, live_campaigns, live_webhooks = await asyncio.gather(
-        api.get_settings(), campaigns(), webhooks()
-    )
-    return LiveState(settings=settings, campaigns=live_campaigns, webhooks=live_webhooks)
+async def observe(backend: Backend[Any]) -> LiveState:
+    """Every resource of every kind of the backend's API."""
+    return await backend.observe()

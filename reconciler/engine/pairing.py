@@ -2,14 +2,17 @@
 
 A pair with no live side is a create, one with no desired side a delete (or an unmanaged
 resource when pruning is off), both sides an update candidate (gitops-engine's reconcile).
+A singleton kind (the dialer settings) pairs on its kind alone, whatever the names.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reconciler.dialer_v1.bodies import Body
-from reconciler.engine.observe import LiveState
+from pydantic import BaseModel
+
+from reconciler import registry
+from reconciler.kinds import LiveResource, LiveState, ResourceAddress
 
 
 @dataclass(frozen=True)
@@ -18,20 +21,13 @@ class DesiredResource:
 
     kind: str
     name: str
-    body: Body  # webhooks: without the write-only token
+    body: BaseModel  # without any write-only secret
     source: str | None = None  # "path:LINE:COL" of the document
-    secret_env: str | None = None  # webhooks: the variable holding the token
+    secret_env: str | None = None  # the variable holding the kind's write-only secret
 
-
-@dataclass(frozen=True)
-class LiveResource:
-    """One live resource: its body, id and the versionTag every write must carry."""
-
-    kind: str
-    name: str
-    id: str | None
-    version_tag: str
-    body: Body
+    @property
+    def address(self) -> ResourceAddress:
+        return ResourceAddress(self.kind, self.name)
 
 
 @dataclass(frozen=True)
@@ -41,37 +37,19 @@ class Pair:
     desired: DesiredResource | None
     live: LiveResource | None
 
-
-def live_resources(live: LiveState) -> list[LiveResource]:
-    """The live state as a flat list (settings are keyed by kind alone)."""
-    out = [
-        LiveResource(
-            "DialerSettings",
-            live.settings.body.name,
-            None,
-            live.settings.version_tag,
-            live.settings.body,
-        )
-    ]
-    out += [
-        LiveResource("Campaign", name, c.id, c.version_tag, c.body)
-        for name, c in sorted(live.campaigns.items())
-    ]
-    out += [
-        LiveResource("Webhook", name, w.id, w.version_tag, w.body)
-        for name, w in sorted(live.webhooks.items())
-    ]
-    return out
+    @property
+    def address(self) -> ResourceAddress:
+        return ResourceAddress(self.kind, self.name)
 
 
-def pair(desired: list[DesiredResource], live: list[LiveResource]) -> list[Pair]:
-    """Every (kind, name) on either side, sorted; the settings pair on kind alone."""
+def pair(desired: list[DesiredResource], live: LiveState) -> list[Pair]:
+    """Every resource on either side, sorted by kind and name."""
 
     def key(kind: str, name: str) -> tuple[str, str]:
-        return (kind, "") if kind == "DialerSettings" else (kind, name)
+        return registry.kind(kind).pair_key(name)
 
     want = {key(d.kind, d.name): d for d in desired}
-    have = {key(r.kind, r.name): r for r in live}
+    have = {key(r.kind, r.name): r for r in live.resources.values()}
     pairs = []
     for k in sorted(set(want) | set(have)):
         d, r = want.get(k), have.get(k)

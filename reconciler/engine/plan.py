@@ -14,7 +14,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from reconciler import registry
 from reconciler.errors import PlanError
+from reconciler.kinds import LiveState, ResourceAddress, WriteAction
 from reconciler.state.atomic import canonical_json, sha256_digest, write_atomic
 
 FORMAT_VERSION = 1
@@ -36,16 +38,18 @@ class Action(str, Enum):
     def verb(self) -> str:
         return {"create": "created", "update": "updated", "delete": "destroyed"}[self.value]
 
-
-# Apply order: settings first, then campaigns, then webhooks; creates and updates before
-# deletes, so a campaign is never left pointing past a limit that a later step lowers.
-KIND_ORDER = {"DialerSettings": 0, "Campaign": 1, "Webhook": 2}
+    @property
+    def write(self) -> WriteAction:
+        """The write this change asks of its kind."""
+        if self is Action.CREATE:
+            return "create"
+        return "update" if self is Action.UPDATE else "delete"
 
 
 def change_sort_key(kind: str, name: str, action: Action) -> tuple[int, int, str]:
-    """Position of a change in the plan."""
-    phase = 1 if action is Action.DELETE else 0
-    return (phase, KIND_ORDER.get(kind, 9), name)
+    """Position of a change in the plan: creates and updates before deletes (so nothing is
+    left pointing past a limit a later step lowers), then the kinds' apply order."""
+    return registry.change_order(kind, name, action is Action.DELETE)
 
 
 @dataclass(frozen=True)
@@ -94,8 +98,8 @@ class Change:
     prediction: dict[str, Any] | None = None
 
     @property
-    def address(self) -> str:
-        return f"{self.kind}.{self.name}"
+    def address(self) -> ResourceAddress:
+        return ResourceAddress(self.kind, self.name)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -139,6 +143,36 @@ class Plan:
         for change in self.changes:
             counts[change.action.value] += 1
         return counts
+
+    def check_fresh(self, environment: str, spec_digest: str, live: LiveState) -> None:
+        """Refuse (PlanError) a saved plan whose specs or live tags moved since it was made."""
+        if self.environment != environment:
+            raise PlanError(f"the plan is for {self.environment!r}, not {environment!r}")
+        if self.spec_digest != spec_digest:
+            raise PlanError(
+                "the plan is stale: the specs changed since it was made "
+                f"({self.spec_digest} != {spec_digest})",
+                hint="run `reconciler plan --out` again and review the new plan",
+            )
+        now = live.version_tags()
+        moved = [
+            f"{kind}.{name}: {tag} -> {now.get(kind, {}).get(name, '(gone)')}"
+            for kind, tags in self.observed.items()
+            for name, tag in tags.items()
+            if now.get(kind, {}).get(name) != tag
+        ] + [
+            f"{kind}.{name}: (new) -> {tag}"
+            for kind, tags in now.items()
+            for name, tag in tags.items()
+            if name not in self.observed.get(kind, {})
+        ]
+        if moved:
+            raise PlanError(
+                "the plan is stale: the live tenant changed since it was made:\n  "
+                + "\n  ".join(moved[:20])
+                + (f"\n  ... and {len(moved) - 20} more" if len(moved) > 20 else ""),
+                hint="run `reconciler plan --out` again and review the new plan",
+            )
 
     def with_changes(self, changes: tuple[Change, ...]) -> Plan:
         return replace(self, changes=changes)

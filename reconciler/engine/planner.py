@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from reconciler.dialer_v1.bodies import Body, body_to_json
+from pydantic import BaseModel
+
+from reconciler import registry
 from reconciler.engine.diff import diff_bodies
 from reconciler.engine.normalize import Normalizer
-from reconciler.engine.observe import LiveState
-from reconciler.engine.pairing import DesiredResource, Pair, live_resources, pair
+from reconciler.engine.pairing import DesiredResource, Pair, pair
 from reconciler.engine.plan import (
     SENSITIVE,
     Action,
@@ -20,9 +21,11 @@ from reconciler.engine.plan import (
     PlanWarning,
     change_sort_key,
 )
+from reconciler.errors import PlanError
+from reconciler.kinds import LiveState, SecretField
 
 # (kind, name, live body or None, desired body or None) -> prediction JSON or None
-Predictor = Callable[[str, str, Body | None, Body | None], dict[str, Any] | None]
+Predictor = Callable[[str, str, BaseModel | None, BaseModel | None], dict[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -34,19 +37,20 @@ class PlanOptions:
     normalizer: Normalizer = field(default_factory=Normalizer)
 
 
-def _secret_change(action: Action) -> FieldChange:
+def _with_secret(
+    diff: tuple[FieldChange, ...], secret: SecretField, action: Action
+) -> tuple[FieldChange, ...]:
+    """The diff plus the write-only secret, which every create and update sends whole."""
     before = None if action is Action.CREATE else SENSITIVE
-    return FieldChange("auth.token", before, SENSITIVE, sensitive=True)
+    sent = FieldChange(secret.dotted, before, SENSITIVE, sensitive=True)
+    return tuple(sorted((*diff, sent), key=lambda c: c.path))
 
 
 def _change_for(p: Pair, options: PlanOptions) -> Change | None:
-    norm = options.normalizer
+    norm, kind = options.normalizer, registry.kind(p.kind)
     d, r = p.desired, p.live
-    if d is None and r is None:
-        return None
     if d is None:
-        assert r is not None
-        if p.kind == "DialerSettings" or not options.prune:
+        if r is None or kind.singleton or not options.prune or not kind.deletable:
             return None
         before = norm.comparable(p.kind, p.name, r.body)
         return Change(
@@ -57,12 +61,11 @@ def _change_for(p: Pair, options: PlanOptions) -> Change | None:
             live_version_tag=r.version_tag,
             resource_id=r.id,
         )
-    desired_json = body_to_json(d.body)
-    desired_json.get("auth", {}).pop("token", None)
+    desired_json = kind.to_json(d.body)
     if r is None:
         diff = diff_bodies(None, norm.comparable(p.kind, p.name, d.body))
-        if p.kind == "Webhook":
-            diff = tuple(sorted((*diff, _secret_change(Action.CREATE)), key=lambda c: c.path))
+        if kind.secret is not None:
+            diff = _with_secret(diff, kind.secret, Action.CREATE)
         return Change(
             p.kind,
             p.name,
@@ -75,12 +78,12 @@ def _change_for(p: Pair, options: PlanOptions) -> Change | None:
     diff = diff_bodies(
         norm.comparable(p.kind, p.name, r.body), norm.comparable(p.kind, p.name, d.body)
     )
-    if p.kind == "Webhook" and (diff or options.resend_secrets):
-        # A webhook PUT replaces the whole body, so the write-only token is always re-sent.
-        diff = tuple(sorted((*diff, _secret_change(Action.UPDATE)), key=lambda c: c.path))
+    if kind.secret is not None and (diff or options.resend_secrets):
+        # A write replaces the whole body, so the write-only secret is always re-sent.
+        diff = _with_secret(diff, kind.secret, Action.UPDATE)
     if not diff:
         return None
-    send = norm.merge_ignored(p.kind, p.name, desired_json, body_to_json(r.body))
+    send = norm.merge_ignored(p.kind, p.name, desired_json, kind.to_json(r.body))
     return Change(
         p.kind,
         p.name,
@@ -92,6 +95,24 @@ def _change_for(p: Pair, options: PlanOptions) -> Change | None:
         secret_env=d.secret_env,
         source=d.source,
     )
+
+
+def _irreversible_deletes(changes: list[Change]) -> tuple[PlanWarning, ...]:
+    """Deleting a resource whose secret is write-only cannot be undone by a restore."""
+    out = []
+    for c in changes:
+        secret = registry.kind(c.kind).secret
+        if secret is not None and c.action is Action.DELETE:
+            out.append(
+                PlanWarning(
+                    f"deleting {secret.owner} {c.name} cannot be undone automatically: its "
+                    f"write-only {secret.noun} is not in the repo, so if this apply fails, "
+                    "re-creating it needs a person",
+                    c.source,
+                    f"{secret.owner}-delete-irreversible",
+                )
+            )
+    return tuple(out)
 
 
 def build_plan(
@@ -108,20 +129,29 @@ def build_plan(
     predictor: Predictor | None = None,
 ) -> Plan:
     """The ordered, immutable plan that turns `live` into `desired`."""
-    pairs = pair(desired, live_resources(live))
     changes: list[Change] = []
     unmanaged: list[tuple[str, str]] = []
+    pairs = pair(desired, live)
+    missing = [
+        p
+        for p in pairs
+        if p.live is None and p.desired is not None and not registry.kind(p.kind).creatable
+    ]
+    if missing:
+        raise PlanError(
+            "the API cannot create these, and the tenant has none of them:\n  "
+            + "\n  ".join(f"{p.address} ({p.desired.source})" for p in missing if p.desired),
+            hint="create them in the admin console first (or fix the names), then plan again",
+        )
     for p in pairs:
         change = _change_for(p, options)
         if change is None:
-            if p.desired is None and p.live is not None and p.kind != "DialerSettings":
+            if p.desired is None and p.live is not None and not registry.kind(p.kind).singleton:
                 unmanaged.append((p.kind, p.name))
             continue
-        if (
-            predictor is not None
-            and change.kind == "Campaign"
-            and change.action is not Action.DELETE
-        ):
+        predicted = predictor is not None and registry.kind(p.kind).predicted
+        if predicted and change.action is not Action.DELETE:
+            assert predictor is not None
             prediction = predictor(
                 change.kind,
                 change.name,
@@ -129,19 +159,9 @@ def build_plan(
                 p.desired.body if p.desired is not None else None,
             )
             if prediction is not None:
-                change = Change(**{**change.__dict__, "prediction": prediction})
+                change = replace(change, prediction=prediction)
         changes.append(change)
     changes.sort(key=lambda c: change_sort_key(c.kind, c.name, c.action))
-    warnings = warnings + tuple(
-        PlanWarning(
-            f"deleting webhook {c.name} cannot be undone automatically: its write-only token "
-            "is not in the repo, so if this apply fails, re-creating it needs a person",
-            c.source,
-            "webhook-delete-irreversible",
-        )
-        for c in changes
-        if c.kind == "Webhook" and c.action is Action.DELETE
-    )
     notes = []
     if unmanaged:
         notes.append(
@@ -153,7 +173,7 @@ def build_plan(
         spec_digest=spec_digest,
         changes=tuple(changes),
         observed=live.version_tags(),
-        warnings=warnings,
+        warnings=warnings + _irreversible_deletes(changes),
         unmanaged=tuple(unmanaged),
         git_commit=git_commit,
         created_at=created_at,

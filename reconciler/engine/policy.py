@@ -1,26 +1,30 @@
-"""The API's own policy check (contract §6) for every body an apply will write.
+"""The API's own policy check for every body an apply will write.
 
 Run after the offline rules and before the snapshot: a FAIL blocks the apply before any
-write; warnings are shown. Read-only (the endpoint has no side effects).
+write; warnings are shown. Read-only (the check has no side effects). Which kinds the API
+checks is said by their descriptors (`policy_checked`).
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 
-from reconciler.dialer_v1.api import CarrierCapacity, DialerApi, PolicyFinding, PolicyResult
-from reconciler.dialer_v1.bodies import CampaignBody, SettingsBody
+from pydantic import BaseModel
+
+from reconciler import registry
 from reconciler.engine.plan import Action, Plan
-from reconciler.errors import ReconcilerError
+from reconciler.errors import PolicyRejected
+from reconciler.kinds import Backend, CarrierCapacity, PolicyFinding, PolicyResult, ResourceAddress
 
 
 @dataclass(frozen=True)
 class PolicyReport:
     """Findings per resource address."""
 
-    violations: tuple[tuple[str, PolicyFinding], ...]
-    warnings: tuple[tuple[str, PolicyFinding], ...]
+    violations: tuple[tuple[ResourceAddress, PolicyFinding], ...]
+    warnings: tuple[tuple[ResourceAddress, PolicyFinding], ...]
     checked: int
 
     @property
@@ -28,32 +32,29 @@ class PolicyReport:
         return not self.violations
 
 
-class PolicyRejected(ReconcilerError):
-    """The API's policy validation failed: nothing was written."""
-
-
 async def check_plan_policy(
-    api: DialerApi, plan: Plan, carrier: CarrierCapacity | None, *, concurrency: int = 8
+    backend: Backend[Any], plan: Plan, carrier: CarrierCapacity | None, *, concurrency: int = 8
 ) -> PolicyReport:
-    """Validate every created or updated settings/campaign body with the API."""
+    """Validate every created or updated body of a policy-checked kind with the API."""
     gate = asyncio.Semaphore(concurrency)
     targets = [
         c
         for c in plan.changes
-        if c.kind in ("DialerSettings", "Campaign") and c.action is not Action.DELETE
+        if registry.kind(c.kind).policy_checked and c.action is not Action.DELETE
     ]
 
-    async def one(address: str, body: SettingsBody | CampaignBody) -> tuple[str, PolicyResult]:
+    async def one(
+        address: ResourceAddress, body: BaseModel
+    ) -> tuple[ResourceAddress, PolicyResult]:
         async with gate:
-            return address, await api.validate_policy(body, carrier=carrier)
+            return address, await backend.validate(body, carrier)
 
     jobs = []
     for c in targets:
         assert c.desired is not None
-        model = SettingsBody if c.kind == "DialerSettings" else CampaignBody
-        jobs.append(one(c.address, model.model_validate(c.desired)))
-    violations: list[tuple[str, PolicyFinding]] = []
-    warnings: list[tuple[str, PolicyFinding]] = []
+        jobs.append(one(c.address, registry.kind(c.kind).model(c.desired)))
+    violations: list[tuple[ResourceAddress, PolicyFinding]] = []
+    warnings: list[tuple[ResourceAddress, PolicyFinding]] = []
     for address, result in await asyncio.gather(*jobs):
         violations += [(address, v) for v in result.violations]
         warnings += [(address, w) for w in result.warnings]

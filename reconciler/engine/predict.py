@@ -23,12 +23,14 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
+from pydantic import BaseModel
+
 from reconciler.capacity import Pacing, SimulationResult, Traffic, predict
 from reconciler.capacity.predict import Budget
 from reconciler.desired import DesiredState, SimulationBlock
 from reconciler.desired.desired_state import merge_simulation
 from reconciler.desired.jurisdictions import DEFAULT_JURISDICTION, JURISDICTIONS
-from reconciler.dialer_v1.bodies import Body, SettingsBody
+from reconciler.dialer_v1.bodies import SettingsBody
 from reconciler.engine.plan import Action, Plan, PlanWarning
 from reconciler.engine.planner import Predictor
 
@@ -77,7 +79,7 @@ def make_predictor(state: DesiredState, *, budget: Budget = "fast") -> Predictor
     """The planner's Predictor for this desired state and its carrier."""
     trunks = free_trunks_of(state)
 
-    def figures(body: Body | None, traffic: Traffic, seed: int) -> dict[str, Any] | None:
+    def figures(body: BaseModel | None, traffic: Traffic, seed: int) -> dict[str, Any] | None:
         if not isinstance(body, SettingsBody):
             return None
         return figures_json(
@@ -85,9 +87,9 @@ def make_predictor(state: DesiredState, *, budget: Budget = "fast") -> Predictor
         )
 
     def predictor(
-        kind: str, name: str, live: Body | None, desired: Body | None
+        kind: str, name: str, live: BaseModel | None, desired: BaseModel | None
     ) -> dict[str, Any] | None:
-        if kind != "Campaign" or desired is None:
+        if desired is None:
             return None
         block = simulation_block(state, name)
         traffic = traffic_of(block)
@@ -177,7 +179,7 @@ def prediction_warnings(plan: Plan, state: DesiredState) -> tuple[PlanWarning, .
         if change.action is Action.DELETE or not isinstance(after, dict):
             continue
         limits = abandonment_limits(state, _target_of(change.desired))
-        warning = abandonment_warning(change.address, after, limits, change.source)
+        warning = abandonment_warning(str(change.address), after, limits, change.source)
         if warning is not None:
             out.append(warning)
     return tuple(out)

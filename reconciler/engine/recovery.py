@@ -7,33 +7,43 @@ audited like an apply, so a crash during a rollback is itself recoverable.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from pydantic import SecretStr
 
-from reconciler.dialer_v1.api import DialerApi
-from reconciler.engine.apply import Outcome, ProgressHook, Result, restore_targets
+from reconciler.engine.apply import resource_key, restore_targets
 from reconciler.engine.normalize import Normalizer
+from reconciler.engine.outcome import Operation, Outcome, ProgressHook, Result, secret_notes
 from reconciler.engine.restore import restore
+from reconciler.engine.workspace import Workspace
+from reconciler.errors import RestoreFailed
+from reconciler.kinds import Backend, ResourceAddress
 from reconciler.state.audit import AuditLog
-from reconciler.state.journal import Journal, UnfinishedRun
+from reconciler.state.journal import (
+    Journal,
+    JournalStep,
+    UnfinishedRun,
+    close_unfinished,
+    list_unfinished,
+)
 from reconciler.state.snapshots import Snapshot, SnapshotStore
 
 
 async def restore_snapshot(
-    api: DialerApi,
+    backend: Backend[Any],
     snapshot: Snapshot,
     *,
     snapshots: SnapshotStore,
     journal_factory: Callable[[str], Journal],
     audit: AuditLog,
     secrets: Mapping[str, SecretStr],
-    secret_envs: Mapping[str, str],
+    secret_envs: Mapping[ResourceAddress, str],
     deadline: float,
-    event: str,
+    event: Operation,
     actor: str = "unknown",
     progress: ProgressHook | None = None,
-    unsettled: frozenset[str] = frozenset(),
-    only: frozenset[str] | None = None,
+    unsettled: frozenset[ResourceAddress] = frozenset(),
+    only: frozenset[ResourceAddress] | None = None,
 ) -> Outcome:
     """Bring every resource of `snapshot` (or those in `only`) back to its content, verified.
 
@@ -50,18 +60,18 @@ async def restore_snapshot(
     say(f"{event}: restoring {len(targets)} resource(s) from snapshot {snapshot.id}")
 
     def on_write(
-        kind: str, name: str, action: str, before: str | None, after: str | None, outcome: str
+        address: ResourceAddress, action: str, before: str | None, after: str | None, outcome: str
     ) -> None:
         audit.append(
             "write",
-            kind=kind,
-            name=name,
+            kind=address.kind,
+            name=address.name,
             action=action,
             version_tag_before=before,
             version_tag_after=after,
             outcome=outcome,
         )
-        say(f"  {action} {kind}.{name}: {outcome}")
+        say(f"  {action} {address}: {outcome}")
 
     for step, t in enumerate(targets, start=1):
         journal.intent(
@@ -73,7 +83,12 @@ async def restore_snapshot(
             version_tag_before=None,
         )
     results = await restore(
-        api, targets, secrets=secrets, deadline=deadline, normalizer=Normalizer(), on_write=on_write
+        backend,
+        targets,
+        secrets=secrets,
+        deadline=deadline,
+        normalizer=Normalizer(),
+        on_write=on_write,
     )
     for step, r in enumerate(results, start=1):
         journal.result(
@@ -89,54 +104,47 @@ async def restore_snapshot(
         f"{event}-finished",
         result=final,
         snapshot_id=snapshot.id,
-        needs_attention=[r.address for r in results if not r.ok],
+        needs_attention=[str(r.address) for r in results if not r.ok],
     )
     if ok and event == "rollback":
         snapshots.mark_last_known_good(snapshot.id)
-    notes = tuple(
-        f"{r.address}: webhook token re-sent from the environment"
-        for r in results
-        if r.secret_resent
-    )
     return Outcome(
+        event,
         final,
         snapshot.id,
         (),
         tuple(results),
         None if ok else "the restore did not verify",
-        notes=notes,
+        notes=secret_notes(results),
     )
 
 
-def unsettled_addresses(run: UnfinishedRun, snapshot: Snapshot) -> frozenset[str]:
+def _addresses_of(steps: list[JournalStep], snapshot: Snapshot) -> frozenset[ResourceAddress]:
+    """The snapshot's resources those journal steps wrote (a singleton matched on its kind)."""
+    keys = {resource_key(ResourceAddress(s.kind, s.name)) for s in steps}
+    return frozenset(
+        ResourceAddress(r.kind, r.name)
+        for r in snapshot.resources
+        if resource_key(ResourceAddress(r.kind, r.name)) in keys
+    )
+
+
+def unsettled_addresses(run: UnfinishedRun, snapshot: Snapshot) -> frozenset[ResourceAddress]:
     """Resources the interrupted run had an intent for but no recorded result: their
     activation may still be running, so a first re-read cannot verify them."""
-    settings = {f"{r.kind}.{r.name}" for r in snapshot.resources if r.kind == "DialerSettings"}
-    out: set[str] = set()
-    for step in run.steps:
-        if step.outcome not in (None, "failed"):  # applied or refused: settled
-            continue
-        if step.action == "create":
-            # A killed run's create may never have been sent; a pending one is invisible
-            # until it activates (the next apply then meets its name), so no false alarm.
-            continue
-        out |= settings if step.kind == "DialerSettings" else {f"{step.kind}.{step.name}"}
-    return frozenset(out)
+    # applied or refused: settled. A killed run's create may never have been sent; a
+    # pending one is invisible until it activates (the next apply then meets its name).
+    steps = [s for s in run.steps if s.outcome in (None, "failed") and s.action != "create"]
+    return _addresses_of(steps, snapshot)
 
 
-def touched_addresses(run: UnfinishedRun, snapshot: Snapshot) -> frozenset[str]:
+def touched_addresses(run: UnfinishedRun, snapshot: Snapshot) -> frozenset[ResourceAddress]:
     """Resources the interrupted run may have written: an intent not refused by the server.
 
     A resource with no intent was never written by that run; restoring it could only undo
     someone else's later change, so recovery leaves it alone.
     """
-    settings = {f"{r.kind}.{r.name}" for r in snapshot.resources if r.kind == "DialerSettings"}
-    out: set[str] = set()
-    for step in run.steps:
-        if step.outcome == "refused":
-            continue
-        out |= settings if step.kind == "DialerSettings" else {f"{step.kind}.{step.name}"}
-    return frozenset(out)
+    return _addresses_of([s for s in run.steps if s.outcome != "refused"], snapshot)
 
 
 def describe_unfinished(run: UnfinishedRun) -> str:
@@ -146,4 +154,65 @@ def describe_unfinished(run: UnfinishedRun) -> str:
         f"an earlier `{run.command}` (run {run.run_id}, pid {run.pid}, started "
         f"{run.started_at}) was interrupted after {len(run.steps)} write intent(s), "
         f"{done} with a recorded result; restoring its pre-apply snapshot {run.snapshot_id}"
+    )
+
+
+async def recover_interrupted(backend: Backend[Any], ws: Workspace) -> bool:
+    """Restore every interrupted run's snapshot before anything else; True if one was found.
+
+    Oldest first. A recovery that was itself interrupted left a journal restoring the same
+    snapshot: once that snapshot is restored, such journals are closed, never replayed
+    later over a newer apply. `ws.confirm` is asked before the first recovery write, so a
+    non-interactive run without --auto-approve writes nothing.
+    """
+    runs = list_unfinished(ws.state)
+    if not runs:
+        return False
+    restored: set[str] = set()
+    for run in runs:
+        if run.snapshot_id in restored:
+            close_unfinished(ws.state, run, "recovered")
+            ws.say(
+                f"recovery: run {run.run_id} was restoring snapshot {run.snapshot_id} too: closed"
+            )
+            continue
+        ws.say(f"recovery: {describe_unfinished(run)}")
+        ws.confirm(
+            f"An interrupted `{run.command}` (run {run.run_id}) must be restored first.",
+            "recover",
+        )
+        await _recover(backend, ws, run)
+        restored.add(run.snapshot_id)
+    return True
+
+
+async def _recover(backend: Backend[Any], ws: Workspace, run: UnfinishedRun) -> None:
+    snapshot = ws.snapshots.load(run.snapshot_id)
+    outcome = await restore_snapshot(
+        backend,
+        snapshot,
+        snapshots=ws.snapshots,
+        journal_factory=ws.journal("recovery"),
+        audit=ws.audit,
+        secrets=ws.secrets,
+        secret_envs=ws.secret_envs,
+        deadline=ws.operation_deadline,
+        event="recovery",
+        actor=ws.actor,
+        progress=ws.say,
+        unsettled=unsettled_addresses(run, snapshot),
+        only=touched_addresses(run, snapshot),
+    )
+    if outcome.result != "restored":
+        close_unfinished(ws.state, run, "recovery-failed")
+        bad = ", ".join(str(r.address) for r in outcome.needs_attention)
+        raise RestoreFailed(
+            f"recovery of the interrupted run {run.run_id} failed for: {bad} "
+            f"(snapshot {run.snapshot_id})",
+            hint=f"fix the cause, then run `reconciler rollback --to {run.snapshot_id}`",
+        )
+    close_unfinished(ws.state, run, "recovered")
+    ws.say(
+        f"recovery: interrupted run {run.run_id} restored to snapshot {run.snapshot_id} "
+        "and verified"
     )

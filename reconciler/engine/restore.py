@@ -2,9 +2,10 @@
 
 The seed's rollback re-used the versionTag it had read before the failed activation, which
 that activation had already bumped, so every restore was refused with 412. Here each
-resource is re-read first, written with its *current* versionTag, awaited, and re-read to
-verify; a 412 (someone moved it again) or a 409 (an activation still running) leads to a
-bounded re-read-and-retry, never a blind repeat.
+resource is re-read first, written with its *current* tag, awaited, and re-read to verify;
+a 412 (someone moved it again) or a 409 (a write still running) leads to a bounded
+re-read-and-retry, never a blind repeat. What "read" and "write" mean for a kind is its
+descriptor's business (reconciler/kinds.py).
 """
 
 from __future__ import annotations
@@ -16,37 +17,27 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from reconciler.dialer_v1.api import DialerApi
-from reconciler.dialer_v1.bodies import Body, CampaignBody, SettingsBody, WebhookBody
+from reconciler import registry
 from reconciler.dialer_v1.errors import (
     ApiError,
-    NotFoundError,
     OperationFailedError,
     OperationInProgressError,
     OperationTimeoutError,
     PreconditionFailedError,
 )
-from reconciler.engine import executor
 from reconciler.engine.normalize import Normalizer
+from reconciler.engine.outcome import RestoreResult
+from reconciler.errors import ConfigError
+from reconciler.kinds import Backend, LiveResource, ResourceAddress, WriteAction, WriteRequest
 
 MAX_ATTEMPTS = 4
-
-
-@dataclass(frozen=True)
-class Current:
-    """A resource as it is now."""
-
-    id: str | None
-    version_tag: str
-    body: Body
 
 
 @dataclass(frozen=True)
 class RestoreTarget:
     """What one resource must look like after the restore."""
 
-    kind: str
-    name: str
+    address: ResourceAddress
     id: str | None
     present: bool
     body: dict[str, Any] | None  # snapshot JSON, no secrets
@@ -58,61 +49,33 @@ class RestoreTarget:
     unsettled: bool = False
 
     @property
-    def address(self) -> str:
-        return f"{self.kind}.{self.name}"
+    def kind(self) -> str:
+        return self.address.kind
+
+    @property
+    def name(self) -> str:
+        return self.address.name
 
 
-@dataclass(frozen=True)
-class RestoreResult:
-    address: str
-    ok: bool
-    action: str  # "none" | "update" | "create" | "delete"
-    reason: str | None = None
-    version_tag_after: str | None = None
-    secret_resent: bool = False
+# (address, action, version_tag_before, version_tag_after, outcome) for journal/audit
+WriteHook = Callable[[ResourceAddress, str, str | None, str | None, str], None]
 
 
-# (kind, name, action, version_tag_before, version_tag_after, outcome) for journal/audit
-WriteHook = Callable[[str, str, str, str | None, str | None, str], None]
-
-
-async def read_current(api: DialerApi, kind: str, name: str, rid: str | None) -> Current | None:
-    """Re-read one resource by id (or by name when the id is unknown); None if absent."""
-    try:
-        if kind == "DialerSettings":
-            s = await api.get_settings()
-            return Current(None, s.version_tag, s.body)
-        if kind == "Campaign":
-            if rid is not None:
-                c = await api.get_campaign(rid)
-                return Current(c.id, c.version_tag, c.body)
-            async for c in api.iter_campaigns():
-                if c.body.name == name:
-                    return Current(c.id, c.version_tag, c.body)
-            return None
-        if rid is not None:
-            w = await api.get_webhook(rid)
-            return Current(w.id, w.version_tag, w.body)
-        async for w in api.iter_webhooks():
-            if w.body.name == name:
-                return Current(w.id, w.version_tag, w.body)
-        return None
-    except NotFoundError:
-        return None
-
-
-def _model(kind: str, body: dict[str, Any]) -> Body:
-    if kind == "DialerSettings":
-        return SettingsBody.model_validate(body)
-    if kind == "Campaign":
-        return CampaignBody.model_validate(body)
-    return WebhookBody.model_validate({**body, "auth": {"type": body["auth"]["type"]}})
+def resolve_secret(
+    env_name: str | None, secrets: Mapping[str, SecretStr], context: str, what: str
+) -> SecretStr:
+    """The write-only secret to send with a write, from the values the CLI read."""
+    if env_name is None or env_name not in secrets:
+        raise ConfigError(
+            f"{context}: the {what} variable {env_name or '(unnamed)'} is not set",
+            hint=f"export {env_name or 'the variable the spec names'} before applying",
+        )
+    return secrets[env_name]
 
 
 def matches(
-    kind: str,
-    name: str,
-    current: Current | None,
+    address: ResourceAddress,
+    current: LiveResource | None,
     present: bool,
     body: dict[str, Any] | None,
     normalizer: Normalizer,
@@ -122,62 +85,45 @@ def matches(
         return current is None
     if current is None or body is None:
         return False
-    want = normalizer.comparable(kind, name, _model(kind, body))
+    kind, name = address.kind, address.name
+    want = normalizer.comparable(kind, name, registry.kind(kind).model(body))
     return normalizer.comparable(kind, name, current.body) == want
 
 
-async def _wait_for_running(api: DialerApi, op_id: str | None, deadline: float) -> None:
-    if op_id is None:
-        return
-    op = await api.get_operation(op_id)
-    if not op.done:
-        await api.wait_operations([op], deadline_seconds=deadline)
-
-
 async def _write_once(
-    api: DialerApi,
+    backend: Backend[Any],
     t: RestoreTarget,
-    cur: Current | None,
+    cur: LiveResource | None,
     secrets: Mapping[str, SecretStr],
     deadline: float,
-) -> tuple[str, executor.WriteResult, bool]:
-    """One write towards the target; returns (action, result, token re-sent)."""
+) -> tuple[str, str | None, str | None, bool]:
+    """One write towards the target: (action, resource id, tag after, secret re-sent)."""
+    kind = registry.kind(t.kind)
+    action: WriteAction
     if not t.present:
-        assert cur is not None and cur.id is not None
-        if t.kind == "Campaign":
-            return (
-                "delete",
-                await executor.delete_campaign(api, cur.id, cur.version_tag, deadline),
-                False,
-            )
-        return "delete", await executor.delete_webhook(api, cur.id, cur.version_tag), False
-    assert t.body is not None
-    if t.kind == "DialerSettings":
-        assert cur is not None
-        return (
-            "update",
-            await executor.write_settings(api, t.body, cur.version_tag, deadline),
-            False,
-        )
-    if t.kind == "Campaign":
-        if cur is None:
-            return "create", await executor.create_campaign(api, t.body, deadline), False
-        assert cur.id is not None
-        res = await executor.update_campaign(api, cur.id, t.body, cur.version_tag, deadline)
-        return "update", res, False
-    token = executor.resolve_secret(t.secret_env, secrets, f"restoring webhook {t.name}")
-    if cur is None:
-        return "create", await executor.create_webhook(api, t.body, token), True
-    assert cur.id is not None
-    return (
-        "update",
-        await executor.update_webhook(api, cur.id, t.body, token, cur.version_tag),
-        True,
+        action = "delete"
+    elif cur is None and not kind.singleton:
+        action = "create"
+    else:
+        action = "update"
+    secret = None
+    if kind.secret is not None and action != "delete":
+        context = f"restoring {kind.secret.owner} {t.name}"
+        secret = resolve_secret(t.secret_env, secrets, context, kind.secret.what)
+    request = WriteRequest(
+        t.address,
+        action,
+        cur.id if cur is not None else t.id,
+        cur.version_tag if cur is not None else None,
+        t.body if t.present else None,
+        secret,
     )
+    result = await backend.write(request, deadline)
+    return action, result.resource_id, result.version_tag_after, secret is not None
 
 
 async def restore_one(
-    api: DialerApi,
+    backend: Backend[Any],
     t: RestoreTarget,
     *,
     secrets: Mapping[str, SecretStr],
@@ -188,10 +134,10 @@ async def restore_one(
     """Bring one resource to the target, verifying by re-reading."""
     action, resent, last_error = "none", False, None
     rid = t.id
-    # Only asynchronous kinds have activations that can still be running.
-    must_write = t.unsettled and t.kind in ("DialerSettings", "Campaign")
+    # Only asynchronous kinds have writes that can still be taking effect.
+    must_write = t.unsettled and registry.kind(t.kind).asynchronous
     for _ in range(MAX_ATTEMPTS):
-        cur = await read_current(api, t.kind, t.name, rid)
+        cur = await backend.read(t.address, rid)
         if must_write and not t.present and cur is None:
             # Our create's answer was lost and its repeat met its own name: it is still
             # activating, invisible to reads, and will appear later. Absence cannot be
@@ -203,7 +149,7 @@ async def restore_one(
                 "a create whose answer was lost is still activating: it cannot be deleted "
                 f"yet; delete {t.name} once it appears",
             )
-        if matches(t.kind, t.name, cur, t.present, t.body, normalizer) and not (
+        if matches(t.address, cur, t.present, t.body, normalizer) and not (
             must_write and cur is not None and t.present
         ):
             return RestoreResult(
@@ -211,20 +157,20 @@ async def restore_one(
             )
         before = cur.version_tag if cur else None
         try:
-            action, res, sent = await _write_once(api, t, cur, secrets, deadline)
+            action, written_id, after, sent = await _write_once(backend, t, cur, secrets, deadline)
             must_write = False
             resent = resent or sent
-            rid = res.resource_id or rid
+            rid = written_id or rid
             if on_write:
-                on_write(t.kind, t.name, f"restore-{action}", before, res.version_tag_after, "ok")
+                on_write(t.address, f"restore-{action}", before, after, "ok")
         except OperationInProgressError as exc:
             last_error = str(exc)
-            await _wait_for_running(api, exc.operation_id, deadline)
-            must_write = False  # the running activation has ended: compare again
+            await backend.wait_for_running(exc.operation_id, deadline)
+            must_write = False  # the running write has ended: compare again
         except (PreconditionFailedError, OperationFailedError) as exc:
             last_error = str(exc)  # moved again or half-applied: re-read and try again
             if on_write:
-                on_write(t.kind, t.name, "restore-write", before, None, f"failed: {exc.message}")
+                on_write(t.address, "restore-write", before, None, f"failed: {exc.message}")
         except OperationTimeoutError as exc:
             return RestoreResult(
                 t.address, False, action, f"restore activation hung: {exc.message}"
@@ -232,9 +178,9 @@ async def restore_one(
         except ApiError as exc:
             last_error = str(exc)
             if on_write:
-                on_write(t.kind, t.name, "restore-write", before, None, f"failed: {exc.message}")
-    cur = await read_current(api, t.kind, t.name, rid)
-    if matches(t.kind, t.name, cur, t.present, t.body, normalizer):
+                on_write(t.address, "restore-write", before, None, f"failed: {exc.message}")
+    cur = await backend.read(t.address, rid)
+    if matches(t.address, cur, t.present, t.body, normalizer):
         return RestoreResult(
             t.address, True, action, None, cur.version_tag if cur else None, resent
         )
@@ -247,7 +193,7 @@ async def restore_one(
 
 
 async def restore(
-    api: DialerApi,
+    backend: Backend[Any],
     targets: list[RestoreTarget],
     *,
     secrets: Mapping[str, SecretStr],
@@ -255,17 +201,23 @@ async def restore(
     normalizer: Normalizer | None = None,
     on_write: WriteHook | None = None,
 ) -> list[RestoreResult]:
-    """Restore every target (settings first), each verified; never raises ApiError."""
+    """Restore every target, kind by kind in apply order, each verified; never raises
+    ApiError."""
     norm = normalizer or Normalizer()
-    order = {"DialerSettings": 0, "Campaign": 1, "Webhook": 2}
     results: list[RestoreResult] = []
-    for rank in sorted({order.get(t.kind, 9) for t in targets}):
-        group = [t for t in targets if order.get(t.kind, 9) == rank]
+    ranks = sorted({registry.kind(t.kind).order for t in targets})
+    for rank in ranks:
+        group = [t for t in targets if registry.kind(t.kind).order == rank]
 
         async def one(t: RestoreTarget) -> RestoreResult:
             try:
                 return await restore_one(
-                    api, t, secrets=secrets, deadline=deadline, normalizer=norm, on_write=on_write
+                    backend,
+                    t,
+                    secrets=secrets,
+                    deadline=deadline,
+                    normalizer=norm,
+                    on_write=on_write,
                 )
             except ApiError as exc:
                 return RestoreResult(t.address, False, "none", f"could not read or write: {exc}")

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from reconciler.engine.apply import Outcome
+from reconciler.engine.outcome import Outcome
+
+_OPERATION = {
+    "apply": "Apply",
+    "rollback": "Rollback",
+    "recovery": "Recovery",
+    "guard-restore": "The guard's restore",
+}
 
 
 def render_outcome_text(outcome: Outcome, *, environment: str) -> str:
@@ -11,18 +18,29 @@ def render_outcome_text(outcome: Outcome, *, environment: str) -> str:
     applied = [s for s in outcome.steps if s.outcome == "applied"]
     failed = [s for s in outcome.steps if s.outcome == "failed"]
     skipped = [s for s in outcome.steps if s.outcome == "skipped"]
+    what = _OPERATION[outcome.operation]
     if outcome.result == "applied":
         lines.append(
             f'Apply complete for "{environment}": {len(applied)} change(s) applied and verified.'
         )
-    elif outcome.result == "restored":
+    elif outcome.result == "restored" and outcome.operation == "apply":
         lines.append(
             f'Apply FAILED for "{environment}"; every touched resource was restored '
             "to its pre-apply content and verified."
         )
-    else:
+    elif outcome.result == "restored":
+        lines.append(
+            f'{what} complete for "{environment}": every resource it covered holds its '
+            "snapshot content (verified)."
+        )
+    elif outcome.operation == "apply":
         lines.append(
             f'Apply FAILED for "{environment}" and the restore did NOT complete: '
+            "the live tenant needs a person."
+        )
+    else:
+        lines.append(
+            f'{what} FAILED for "{environment}": the restore did NOT complete: '
             "the live tenant needs a person."
         )
     if outcome.error:

@@ -17,26 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import StateError
+from reconciler.secrets import is_secret_key
 from reconciler.state.atomic import append_durable, canonical_json, sha256_digest, write_atomic
-from reconciler.state.clock import Clock, format_timestamp, utc_now
+from reconciler.state.clock import WallClock, format_timestamp, utc_now
 
 GENESIS = "sha256:" + "0" * 64
 REDACTED = "(redacted)"
 RESERVED = frozenset({"seq", "timestamp", "event", "prev", "digest"})
-# Compared after lowercasing and dropping '_' and '-': "webhook_token", "clientSecret"
-# and "Authorization" are all secrets; "token_resent" is not.
-_SECRET_SUFFIXES = ("token", "secret", "password", "passwd")
-_SECRET_NAMES = frozenset({"authorization", "apikey", "credentials"})
 _TAIL_CHUNK = 64 * 1024
 # A credential pasted as a value ("Bearer eyJ..."), whatever the field is called.
 _BEARER = re.compile(r"^\s*bearer\s+\S+\s*$", re.IGNORECASE)
 _COMMIT = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
-
-
-def is_secret_key(key: str) -> bool:
-    """True if a field named `key` holds a secret."""
-    normal = key.lower().replace("_", "").replace("-", "")
-    return normal in _SECRET_NAMES or normal.endswith(_SECRET_SUFFIXES)
 
 
 def scrub(value: Any) -> Any:
@@ -71,7 +62,7 @@ class AuditVerification:
 class AuditLog:
     """The hash-chained audit log at `path`."""
 
-    def __init__(self, path: Path, *, clock: Clock = utc_now) -> None:
+    def __init__(self, path: Path, *, clock: WallClock = utc_now) -> None:
         self.path = path
         self._clock = clock
 

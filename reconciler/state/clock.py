@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-Clock = Callable[[], datetime]
+WallClock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:

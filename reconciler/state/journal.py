@@ -12,13 +12,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reconciler.errors import StateError
 from reconciler.state.atomic import append_durable, canonical_json, fsync_dir, write_atomic
-from reconciler.state.clock import Clock, format_timestamp, utc_now
+from reconciler.state.clock import WallClock, format_timestamp, utc_now
 from reconciler.state.layout import StateDir
 
 FORMAT_VERSION = 1
@@ -72,7 +74,7 @@ class UnfinishedRun:
 class Journal:
     """Appends the records of one run; create it with `Journal.begin`."""
 
-    def __init__(self, state: StateDir, path: Path, run_id: str, clock: Clock) -> None:
+    def __init__(self, state: StateDir, path: Path, run_id: str, clock: WallClock) -> None:
         self._state = state
         self._path = path
         self._clock = clock
@@ -96,7 +98,7 @@ class Journal:
         plan_digest: str | None,
         snapshot_id: str,
         pid: int,
-        clock: Clock = utc_now,
+        clock: WallClock = utc_now,
     ) -> Journal:
         """Start the journal of a run; the begin record is durable when this returns."""
         if not _RUN_ID.match(run_id):
@@ -187,6 +189,25 @@ class Journal:
         self._append({"type": "finish", "final": final})
         self._finished = True
         self._path = _move_to_done(self._state, self._path)
+
+
+def journal_factory(
+    state: StateDir, command: str, plan_digest: str | None = None
+) -> Callable[[str], Journal]:
+    """Opens one run's journal once its snapshot id is known (a fresh run id per factory)."""
+    run_id = uuid.uuid4().hex[:12]
+
+    def begin(snapshot_id: str) -> Journal:
+        return Journal.begin(
+            state,
+            run_id=run_id,
+            command=command,
+            plan_digest=plan_digest,
+            snapshot_id=snapshot_id,
+            pid=os.getpid(),
+        )
+
+    return begin
 
 
 def _move_to_done(state: StateDir, path: Path) -> Path:
@@ -303,7 +324,7 @@ def find_unfinished(state: StateDir) -> UnfinishedRun | None:
 
 
 def close_unfinished(
-    state: StateDir, run: UnfinishedRun, final: str, *, clock: Clock = utc_now
+    state: StateDir, run: UnfinishedRun, final: str, *, clock: WallClock = utc_now
 ) -> None:
     """Mark an interrupted run as handled (`final` says how) and move it to `done/`."""
     path = run.path

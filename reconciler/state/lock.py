@@ -18,7 +18,7 @@ from types import TracebackType
 
 from reconciler.errors import StateError
 from reconciler.state.atomic import FILE_MODE, canonical_json
-from reconciler.state.clock import Clock, format_timestamp, utc_now
+from reconciler.state.clock import WallClock, format_timestamp, utc_now
 from reconciler.state.layout import StateDir
 
 
@@ -89,7 +89,7 @@ def _read_all(fd: int) -> bytes:
 class StateLock:
     """Context manager holding the exclusive lock of one environment's state directory."""
 
-    def __init__(self, state: StateDir, *, command: str, clock: Clock = utc_now) -> None:
+    def __init__(self, state: StateDir, *, command: str, clock: WallClock = utc_now) -> None:
         self._state = state
         self._command = command
         self._clock = clock

@@ -8,21 +8,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reconciler import registry
 from reconciler.errors import StateError
+from reconciler.secrets import find_secret_key
 from reconciler.state.atomic import canonical_json, sha256_digest, write_atomic
-from reconciler.state.clock import Clock, as_utc, format_timestamp, utc_now
+from reconciler.state.clock import WallClock, as_utc, format_timestamp, utc_now
 from reconciler.state.layout import StateDir
 
 FORMAT_VERSION = 1
-KINDS = frozenset({"DialerSettings", "Campaign", "Webhook"})
-# Compared after lowercasing and dropping '_' and '-', so "accessToken" and
-# "ACCESS-TOKEN" are caught as well as "access_token".
-SECRET_KEYS = frozenset({"token", "clientsecret", "accesstoken", "authorization"})
 
 
 @dataclass(frozen=True)
@@ -68,30 +66,12 @@ class Snapshot:
         return None
 
 
-def find_secret_key(value: Any, path: str = "") -> str | None:
-    """The path of the first key named like a secret in `value`, at any depth, or None."""
-    if isinstance(value, Mapping):
-        for key, inner in value.items():
-            here = f"{path}.{key}" if path else str(key)
-            if str(key).lower().replace("_", "").replace("-", "") in SECRET_KEYS:
-                return here
-            found = find_secret_key(inner, here)
-            if found:
-                return found
-    elif isinstance(value, (list, tuple)):
-        for index, inner in enumerate(value):
-            found = find_secret_key(inner, f"{path}[{index}]")
-            if found:
-                return found
-    return None
-
-
 def _check_resources(resources: Iterable[SnapshotResource]) -> tuple[SnapshotResource, ...]:
     ordered = tuple(sorted(resources, key=lambda item: (item.kind, item.name)))
     seen: set[tuple[str, str]] = set()
     for item in ordered:
         label = f"{item.kind} {item.name!r}"
-        if item.kind not in KINDS:
+        if item.kind not in registry.KINDS:
             raise StateError(f"snapshot refused: unknown kind {item.kind!r} ({label})")
         if (item.kind, item.name) in seen:
             raise StateError(f"snapshot refused: {label} is listed twice")
@@ -169,7 +149,7 @@ def _parse(data: bytes, path: Path) -> Snapshot:
 class SnapshotStore:
     """Snapshots of one environment, as files in `state.snapshots_dir`."""
 
-    def __init__(self, state: StateDir, *, clock: Clock = utc_now) -> None:
+    def __init__(self, state: StateDir, *, clock: WallClock = utc_now) -> None:
         self._state = state
         self._clock = clock
 

@@ -8,11 +8,12 @@ import pytest
 from pydantic import SecretStr
 
 from reconciler.dialer_v1 import errors, wire
-from reconciler.dialer_v1.api import CarrierCapacity, SimulatorRequest
-from reconciler.dialer_v1.auth import checked_base_url
+from reconciler.dialer_v1.api import SimulatorRequest
 from reconciler.dialer_v1.bodies import Concurrency
 from reconciler.dialer_v1.client import DialerV1Client
 from reconciler.errors import ConfigError
+from reconciler.kinds import CarrierCapacity
+from reconciler.net import checked_base_url
 from tests.dialer_v1.test_client_harness import campaign_body, first, make_harness
 
 
@@ -91,7 +92,7 @@ async def test_policy_simulator_metrics_and_audit() -> None:
     assert any(v.check == "dnc_compliance" for v in result.violations)
     assert any(w.check == "carrier_capacity" for w in result.warnings)
     assert sim.calls_placed > 0 and 0 <= sim.agent_utilization <= 1
-    assert rows and all(r.campaign_id == campaign.id for r in rows)
+    assert rows and all(r.resource_id == campaign.id for r in rows)
     assert all(set(r.values) <= {"efficiency", "answerRate"} for r in rows)
     assert any(e.entity_id == campaign.id and e.version_tag_after == op.version_tag for e in logs)
 

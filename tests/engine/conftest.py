@@ -30,7 +30,7 @@ from reconciler.cli.main import main
 from reconciler.desired import load_desired_state
 from reconciler.dialer_v1.bodies import CampaignBody, SettingsBody, WebhookBody, body_to_json
 from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig, RequestRecord, serve_in_thread
-from reconciler.engine.desired import desired_resources
+from reconciler.engine.from_specs import desired_resources
 from reconciler.state.audit import AuditLog
 from reconciler.state.journal import list_unfinished
 from reconciler.state.layout import StateDir

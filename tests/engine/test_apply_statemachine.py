@@ -39,7 +39,7 @@ from reconciler.state.journal import Journal, list_unfinished
 from reconciler.state.layout import StateDir
 from reconciler.state.snapshots import SnapshotStore
 from tests.engine.conftest import TOKEN, TenantView, token_digest
-from tests.factories import campaign_json, settings_json, webhook_json
+from tests.factories import backend, campaign_json, settings_json, webhook_json
 
 CAMPAIGNS = ("Camp_A", "Camp_B", "Camp_C", "Camp_D")
 WEBHOOK = "WFM_Sync"
@@ -52,7 +52,7 @@ Json = dict[str, Any]
 
 
 class FakeTime:
-    """Clock and sleep over the emulator's ManualClock."""
+    """EmulatorClock and sleep over the emulator's ManualClock."""
 
     def __init__(self, clock: ManualClock) -> None:
         self.clock = clock
@@ -177,7 +177,7 @@ async def apply_once(
         sleep=time.sleep,
     )
     async with client as api:
-        live = await observe(api)
+        live = await observe(backend(api))
         plan = build_plan(
             environment="prop",
             spec_digest="sha256:" + "0" * 64,
@@ -190,7 +190,7 @@ async def apply_once(
             return None, touched
         run_id = uuid.uuid4().hex[:12]
         apply_run = ApplyRun(
-            api,
+            backend(api),
             plan=plan,
             live=live,
             snapshots=SnapshotStore(state),

@@ -29,6 +29,7 @@ from reconciler.engine.guard import (
 from reconciler.state.audit import AuditLog
 from reconciler.state.layout import StateDir
 from reconciler.state.snapshots import SnapshotStore
+from tests.factories import backend
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "specs" / "example"
@@ -193,7 +194,7 @@ async def test_watch_reads_every_interval_and_catches_a_breach_mid_watch(served:
     said: list[str] = []
     async with served.client(time.sleep) as api:
         result = await watch(
-            api,
+            backend(api),
             [_target(_cid(served), abandonmentRate=MetricBound(max=0.03))],
             settings=GuardSettings(),
             clock=time.clock,
@@ -211,7 +212,7 @@ async def test_a_full_watch_that_holds(served: Served) -> None:
     served.emu.set_metric("Collections_East", "efficiency", 0.9)
     async with served.client(time.sleep) as api:
         result = await watch(
-            api,
+            backend(api),
             [_target(_cid(served), efficiency=MetricBound(min=0.6))],
             settings=GuardSettings(),
             clock=time.clock,
@@ -232,7 +233,7 @@ async def test_transient_errors_are_retried_then_the_guard_reads(served: Served)
     )
     async with served.client(time.sleep) as api:
         result = await watch(
-            api,
+            backend(api),
             [target],
             settings=GuardSettings(read_attempts=3, retry_delay_seconds=5.0),
             clock=time.clock,
@@ -251,7 +252,7 @@ async def test_persistent_errors_end_unreadable_never_held(served: Served) -> No
     )
     async with served.client(time.sleep) as api:
         result = await watch(
-            api,
+            backend(api),
             [target],
             settings=GuardSettings(read_attempts=3, retry_delay_seconds=5.0),
             clock=time.clock,

@@ -60,7 +60,7 @@ def test_order_is_settings_then_campaigns_then_webhooks_and_deletes_last() -> No
         webhooks=[webhook_json("NewHook")],
     )
     p = plan(d, live, prune=True)
-    assert [(c.action.value, c.address) for c in p.changes] == [
+    assert [(c.action.value, str(c.address)) for c in p.changes] == [
         ("update", "DialerSettings.Predictive_Outbound_01"),
         ("create", "Campaign.A"),
         ("update", "Campaign.B"),
@@ -94,11 +94,11 @@ def test_write_only_token_is_sent_on_create_not_compared_and_forced_by_option() 
     live = live_state(webhooks=[webhook_json("H")])
     d = desired(webhooks=[webhook_json("H"), webhook_json("New")])
     p = plan(d, live)
-    assert [c.address for c in p.changes] == ["Webhook.New"]
+    assert [str(c.address) for c in p.changes] == ["Webhook.New"]
     token = next(c for c in p.changes[0].diff if c.path == "auth.token")
     assert token.sensitive and token.after == "(sensitive)"
     forced = plan(d, live, resend_secrets=True)
-    assert [c.address for c in forced.changes] == ["Webhook.H", "Webhook.New"]
+    assert [str(c.address) for c in forced.changes] == ["Webhook.H", "Webhook.New"]
     assert forced.changes[0].secret_env == "WFM_WEBHOOK_TOKEN"
     assert "token" not in json.dumps(forced.changes[0].desired)
 

@@ -16,7 +16,7 @@ from reconciler.cli.main import main
 from reconciler.desired import load_desired_state
 from reconciler.dialer_v1.client import DialerV1Client
 from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig, serve_in_thread
-from reconciler.engine.desired import plan_desired_state
+from reconciler.engine.from_specs import plan_desired_state
 from reconciler.engine.plan import Plan
 from reconciler.engine.predict import (
     WARNING_CODE,
@@ -24,6 +24,7 @@ from reconciler.engine.predict import (
     abandonment_warning,
     make_predictor,
 )
+from tests.factories import backend
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "specs" / "example"
@@ -52,7 +53,7 @@ async def plan_of(spec: Path, *, predict: bool = True) -> Plan:
     client = DialerV1Client("http://127.0.0.1", "t", SecretStr("s"), transport=emu.transport())
     async with client as api:
         plan, _ = await plan_desired_state(
-            api,
+            backend(api),
             state,
             prune=False,
             created_at="2026-11-24T05:00:00Z",
@@ -62,7 +63,7 @@ async def plan_of(spec: Path, *, predict: bool = True) -> Plan:
 
 
 def by_address(plan: Plan) -> dict[str, Any]:
-    return {c.address: c.to_json() for c in plan.changes}
+    return {str(c.address): c.to_json() for c in plan.changes}
 
 
 async def test_created_and_updated_campaigns_carry_before_and_after(spec: Path) -> None:

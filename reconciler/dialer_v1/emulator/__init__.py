@@ -4,7 +4,7 @@ Runs in-process (`emu.transport()` for httpx) or over a loopback socket
 (`serve_in_thread`, or `reconciler emulator`). See docs/emulator.md.
 """
 
-from reconciler.dialer_v1.emulator.clock import Clock, ManualClock, SystemClock
+from reconciler.dialer_v1.emulator.clock import EmulatorClock, ManualClock, SystemClock
 from reconciler.dialer_v1.emulator.config import ALL_SCOPES, EmulatorConfig
 from reconciler.dialer_v1.emulator.core import Emulator
 from reconciler.dialer_v1.emulator.faults import Faults
@@ -14,9 +14,9 @@ from reconciler.dialer_v1.emulator.server import EmulatorTransport, serve_in_thr
 
 __all__ = [
     "ALL_SCOPES",
-    "Clock",
     "Delivery",
     "Emulator",
+    "EmulatorClock",
     "EmulatorConfig",
     "EmulatorTransport",
     "Faults",

@@ -8,7 +8,7 @@ import secrets
 import threading
 from dataclasses import dataclass
 
-from reconciler.dialer_v1.emulator.clock import Clock
+from reconciler.dialer_v1.emulator.clock import EmulatorClock
 from reconciler.dialer_v1.emulator.config import EmulatorConfig
 
 
@@ -35,7 +35,7 @@ class TokenError(Exception):
 class TokenStore:
     """Issues and checks bearer tokens."""
 
-    def __init__(self, config: EmulatorConfig, clock: Clock) -> None:
+    def __init__(self, config: EmulatorConfig, clock: EmulatorClock) -> None:
         self._config = config
         self._clock = clock
         self._tokens: dict[str, IssuedToken] = {}
@@ -103,7 +103,7 @@ class RateDecision:
 class RateLimiter:
     """Fixed one-minute windows aligned to the clock, one counter for writes, one for reads."""
 
-    def __init__(self, config: EmulatorConfig, clock: Clock) -> None:
+    def __init__(self, config: EmulatorConfig, clock: EmulatorClock) -> None:
         self._limits = {
             "write": config.write_limit_per_minute,
             "read": config.read_limit_per_minute,

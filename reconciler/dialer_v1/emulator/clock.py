@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Protocol
 
 
-class Clock(Protocol):
+class EmulatorClock(Protocol):
     """A source of the current time in seconds since the epoch."""
 
     def now(self) -> float: ...

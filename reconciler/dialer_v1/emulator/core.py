@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from reconciler.dialer_v1.emulator import edits
 from reconciler.dialer_v1.emulator.access import RateLimiter, TokenStore
 from reconciler.dialer_v1.emulator.analytics import METRIC_RANGES
-from reconciler.dialer_v1.emulator.clock import Clock, SystemClock
+from reconciler.dialer_v1.emulator.clock import EmulatorClock, SystemClock
 from reconciler.dialer_v1.emulator.config import EmulatorConfig
 from reconciler.dialer_v1.emulator.control import control_routes
 from reconciler.dialer_v1.emulator.deliveries import DeliveryQueue, event_payload
@@ -42,13 +42,13 @@ class Emulator:
     def __init__(
         self,
         config: EmulatorConfig | None = None,
-        clock: Clock | None = None,
+        clock: EmulatorClock | None = None,
         tenant: JsonDict | None = None,
         *,
         webhook_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.config = config or EmulatorConfig()
-        self.clock: Clock = clock or SystemClock()
+        self.clock: EmulatorClock = clock or SystemClock()
         self.tokens = TokenStore(self.config, self.clock)
         self.limiter = RateLimiter(self.config, self.clock)
         self.faults = Faults(self.tokens.expire_all, self._on_clear)

@@ -7,16 +7,15 @@ server's background loop, or by `await emu.flush_deliveries()` in tests).
 
 from __future__ import annotations
 
-import ipaddress
 import threading
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
-from reconciler.dialer_v1.emulator.clock import Clock, iso
+from reconciler.dialer_v1.emulator.clock import EmulatorClock, iso
 from reconciler.dialer_v1.emulator.records import Delivery, Resource
+from reconciler.net import is_loopback_url
 
 JsonDict = dict[str, Any]
 
@@ -36,17 +35,6 @@ class _Attempt:
     timeout: float
 
 
-def is_loopback_url(url: str) -> bool:
-    """Whether `url` points at this machine (the only place the emulator ever POSTs to)."""
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def backoff_seconds(retry: int, multiplier: float) -> float:
     """Delay before retry number `retry` (1-based): 1 s, then times the multiplier each time."""
     return float(multiplier ** (retry - 1))
@@ -56,7 +44,11 @@ class DeliveryQueue:
     """Scheduled delivery attempts and the record of every attempt made."""
 
     def __init__(
-        self, clock: Clock, *, deliver_http: bool, transport: httpx.AsyncBaseTransport | None
+        self,
+        clock: EmulatorClock,
+        *,
+        deliver_http: bool,
+        transport: httpx.AsyncBaseTransport | None,
     ) -> None:
         self._clock = clock
         self._deliver_http = deliver_http

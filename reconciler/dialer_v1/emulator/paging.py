@@ -9,12 +9,12 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
+from reconciler.dialer_v1.api import MAX_PAGE_SIZE
 from reconciler.dialer_v1.emulator.bodies import InvalidBody
 
 T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 100
-MAX_PAGE_SIZE = 500
 
 
 def page_size(query: Mapping[str, str]) -> int:
@@ -27,7 +27,9 @@ def page_size(query: Mapping[str, str]) -> int:
     except ValueError:
         size = 0
     if not 1 <= size <= MAX_PAGE_SIZE:
-        raise InvalidBody([{"field": "pageSize", "message": "must be an integer from 1 to 500"}])
+        raise InvalidBody(
+            [{"field": "pageSize", "message": f"must be an integer from 1 to {MAX_PAGE_SIZE}"}]
+        )
     return size
 
 

@@ -27,7 +27,7 @@ class CarrierLimits(Body):
     maxConcurrent: int = pydantic.Field(ge=1, le=100000)
 
 
-class SimulatorRequest(Body):
+class SimulatorRequestBody(Body):
     durationMinutes: int = pydantic.Field(ge=1, le=1440)
     concurrency: Concurrency
     algorithm: Algorithm
@@ -48,7 +48,7 @@ def run_simulation(data: Any) -> JsonDict:
     if not isinstance(data, dict):
         raise InvalidBody([{"field": "body", "message": "the body must be a JSON object"}])
     try:
-        req = SimulatorRequest.model_validate(data)
+        req = SimulatorRequestBody.model_validate(data)
     except pydantic.ValidationError as exc:
         raise InvalidBody(details_of(exc)) from exc
     seconds = req.durationMinutes * 60.0

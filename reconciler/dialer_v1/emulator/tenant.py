@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from reconciler.dialer_v1.emulator import bodies
 from reconciler.dialer_v1.emulator.activation import partially_applied
-from reconciler.dialer_v1.emulator.clock import Clock, iso
+from reconciler.dialer_v1.emulator.clock import EmulatorClock, iso
 from reconciler.dialer_v1.emulator.faults import Faults
 from reconciler.dialer_v1.emulator.problems import ApiProblem, not_found
 from reconciler.dialer_v1.emulator.records import (
@@ -36,7 +36,7 @@ class Tenant:
         self,
         seed: JsonDict,
         *,
-        clock: Clock,
+        clock: EmulatorClock,
         faults: Faults,
         operation_seconds: float,
         tag_seed: int,

@@ -1,17 +1,16 @@
-"""Adapt the loaded spec (DesiredState) to what the engine plans with."""
+"""Adapt the loaded specs (a DesiredState) to what the engine plans with, and plan them."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from reconciler.desired import DesiredState
-from reconciler.dialer_v1.api import DialerApi
 from reconciler.engine.normalize import IgnoreRule, Normalizer
-from reconciler.engine.observe import LiveState, observe
 from reconciler.engine.pairing import DesiredResource
 from reconciler.engine.plan import Plan, PlanWarning
 from reconciler.engine.planner import PlanOptions, Predictor, build_plan
 from reconciler.engine.predict import with_prediction_warnings
+from reconciler.kinds import Backend, LiveState, ResourceAddress
 
 
 def _where(source: Any) -> str | None:
@@ -22,19 +21,10 @@ def _where(source: Any) -> str | None:
 
 def desired_resources(state: DesiredState) -> list[DesiredResource]:
     """Every API resource the specs declare (the Tenant is tool-only)."""
-    out: list[DesiredResource] = []
-    if state.settings is not None:
-        s = state.settings
-        out.append(DesiredResource("DialerSettings", s.body.name, s.body, _where(s.source)))
-    for c in state.campaigns:
-        out.append(DesiredResource("Campaign", c.name, c.body, _where(c.source)))
-    for w in state.webhooks:
-        out.append(
-            DesiredResource(
-                "Webhook", w.name, w.body_without_token, _where(w.source), secret_env=w.token_env
-            )
-        )
-    return out
+    return [
+        DesiredResource(d.kind, d.name, d.body, _where(d.source), d.secret_env)
+        for d in state.resource_docs()
+    ]
 
 
 def normalizer_for(state: DesiredState) -> Normalizer:
@@ -55,13 +45,13 @@ def spec_warnings(state: DesiredState) -> tuple[PlanWarning, ...]:
     )
 
 
-def secret_envs(state: DesiredState) -> dict[str, str]:
-    """Webhook name -> the environment variable holding its token."""
-    return {w.name: w.token_env for w in state.webhooks}
+def secret_envs(state: DesiredState) -> dict[ResourceAddress, str]:
+    """The environment variable holding each resource's write-only secret."""
+    return {d.address: d.secret_env for d in desired_resources(state) if d.secret_env}
 
 
 async def plan_desired_state(
-    api: DialerApi,
+    backend: Backend[Any],
     state: DesiredState,
     *,
     prune: bool,
@@ -72,7 +62,7 @@ async def plan_desired_state(
     predictor: Predictor | None = None,
 ) -> tuple[Plan, LiveState]:
     """Observe the tenant and plan the specs against it (read-only)."""
-    live = await observe(api)
+    live = await backend.observe()
     plan = build_plan(
         environment=state.environment,
         spec_digest=state.digest,

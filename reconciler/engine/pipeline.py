@@ -1,0 +1,205 @@
+"""The runs that write, end to end: apply and rollback.
+
+apply:    recover interrupted runs -> observe -> plan (or the saved plan, refused when stale)
+          -> show -> confirm -> the API's policy check -> snapshot, write, verify (or
+          restore) -> the post-apply guard
+rollback: recover interrupted runs -> load the snapshot -> confirm -> verified restore
+
+The CLI parses arguments, builds a `Workspace`, calls one of these and renders what it
+returns (octoDNS's `sync` command is the same shape: parse, `manager.sync(...)`, print).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.desired import DesiredState
+from reconciler.engine.apply import ApplyOptions, ApplyRun
+from reconciler.engine.from_specs import normalizer_for, plan_desired_state
+from reconciler.engine.guard import GuardOutcome, GuardSettings, guard_apply
+from reconciler.engine.outcome import Outcome, ProgressHook
+from reconciler.engine.plan import Plan
+from reconciler.engine.planner import Predictor
+from reconciler.engine.policy import check_plan_policy, rejection
+from reconciler.engine.recovery import recover_interrupted, restore_snapshot
+from reconciler.engine.workspace import Workspace
+from reconciler.errors import StateError
+from reconciler.kinds import Backend, CarrierCapacity, ResourceAddress
+from reconciler.state.snapshots import Snapshot
+
+StepHook = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ApplyRequest:
+    """What to apply and how (the flags and the Tenant's settings)."""
+
+    desired: DesiredState
+    saved_plan: Plan | None = None
+    resend_secrets: bool = False
+    predictor: Predictor | None = None
+    guard: bool = True
+    watch_seconds_override: float | None = None
+    carrier: CarrierCapacity | None = None
+    git_commit: str | None = None
+    created_at: str | None = None
+    tool_version: str = ""
+
+
+@dataclass(frozen=True)
+class ApplyHooks:
+    """How the caller shows the plan and the progress of the writes."""
+
+    show_plan: Callable[[Plan], None]
+    progress: Callable[[], AbstractContextManager[tuple[ProgressHook, StepHook]]]
+
+
+@dataclass(frozen=True)
+class ApplyReport:
+    """What an apply did: the plan it ran, its outcome (None: nothing to do), the guard's."""
+
+    plan: Plan
+    outcome: Outcome | None = None
+    guard: GuardOutcome | None = None
+    guard_skipped: bool = False
+
+
+async def run_apply(
+    backend: Backend[Any], ws: Workspace, request: ApplyRequest, hooks: ApplyHooks
+) -> ApplyReport:
+    """Apply the desired state (or the reviewed plan) to the tenant, end to end."""
+    await recover_interrupted(backend, ws.asking("Restore it now?", "apply"))
+    desired = request.desired
+    if request.saved_plan is not None:
+        live = await backend.observe()
+        request.saved_plan.check_fresh(desired.environment, desired.digest, live)
+        plan = request.saved_plan
+    else:
+        plan, live = await plan_desired_state(
+            backend,
+            desired,
+            prune=bool(desired.tenant and desired.tenant.spec.prune),
+            resend_secrets=request.resend_secrets,
+            git_commit=request.git_commit,
+            created_at=request.created_at,
+            tool_version=request.tool_version,
+            predictor=request.predictor,
+        )
+    hooks.show_plan(plan)
+    if not plan.has_changes:
+        return ApplyReport(plan)
+    ws.confirm(f'Apply {len(plan.changes)} change(s) to "{plan.environment}"?', "apply")
+    report = await check_plan_policy(backend, plan, request.carrier)
+    for address, w in report.warnings:
+        ws.say(f"policy warning: {address}: {w.check}: {w.message}")
+    if not report.passed:
+        raise rejection(report)
+    ws.say(f"policy check passed for {report.checked} body(ies)")
+    with hooks.progress() as (say_live, on_step):
+        outcome = await ApplyRun(
+            backend,
+            plan=plan,
+            live=live,
+            snapshots=ws.snapshots,
+            journal_factory=ws.journal("apply", plan.digest),
+            audit=ws.audit,
+            secrets=ws.secrets,
+            normalizer=normalizer_for(desired),
+            options=ApplyOptions(operation_deadline_seconds=ws.operation_deadline),
+            actor=ws.actor,
+            progress=say_live,
+            on_step=on_step,
+        ).run()
+    if outcome.result != "applied":
+        return ApplyReport(plan, outcome)
+    if not request.guard:
+        ws.say("guard: skipped (--no-verify): the verify: blocks were NOT watched")
+        return ApplyReport(plan, outcome, guard_skipped=True)
+    guard = await guard_apply(
+        backend,
+        plan=plan,
+        desired=desired,
+        pre_apply_snapshot_id=outcome.snapshot_id,
+        snapshots=ws.snapshots,
+        journal_factory=ws.journal("guard", plan.digest),
+        audit=ws.audit,
+        secrets=ws.secrets,
+        secret_envs=ws.secret_envs,
+        settings=GuardSettings(
+            watch_seconds_override=request.watch_seconds_override,
+            restore_deadline_seconds=ws.operation_deadline,
+        ),
+        actor=ws.actor,
+        progress=ws.say,
+    )
+    return ApplyReport(plan, outcome, guard)
+
+
+# Snapshots of the whole tenant (taken after a verified apply or a guard restore); the
+# others hold only what one apply touched.
+WHOLE_TENANT_REASONS = ("applied", "guard-restored")
+
+
+@dataclass(frozen=True)
+class RollbackReport:
+    """What a rollback did: the snapshot, live resources it left alone, its outcome."""
+
+    snapshot: Snapshot
+    outcome: Outcome
+    left_alone: tuple[ResourceAddress, ...] = ()
+
+
+async def run_rollback(
+    backend: Backend[Any], ws: Workspace, snapshot_id: str | None
+) -> RollbackReport:
+    """Restore the last-known-good snapshot (or the one named), verified."""
+    await recover_interrupted(backend, ws.asking("Restore it now?", "roll back"))
+    store = ws.snapshots
+    snapshot = store.load(snapshot_id) if snapshot_id else store.last_known_good()
+    if snapshot is None:
+        raise StateError(
+            "there is no last-known-good snapshot yet",
+            hint="name one with --to (see `reconciler snapshots`)",
+        )
+    ws.say(
+        f'rolling back "{snapshot.environment}" to snapshot {snapshot.id} '
+        f"({snapshot.reason}, {snapshot.created_at}, {len(snapshot.resources)} resource(s))"
+    )
+    extras = await _not_in_snapshot(backend, snapshot)
+    if extras:
+        ws.say(
+            f"note: {len(extras)} live resource(s) were created after this snapshot and are "
+            "left alone (a rollback never deletes what it did not record): "
+            + ", ".join(str(a) for a in extras)
+        )
+    ws.confirm(f'Roll "{snapshot.environment}" back to {snapshot.id}?', "roll back")
+    outcome = await restore_snapshot(
+        backend,
+        snapshot,
+        snapshots=store,
+        journal_factory=ws.journal("rollback"),
+        audit=ws.audit,
+        secrets=ws.secrets,
+        secret_envs=ws.secret_envs,
+        deadline=ws.operation_deadline,
+        event="rollback",
+        actor=ws.actor,
+        progress=ws.say,
+    )
+    return RollbackReport(snapshot, outcome, tuple(extras))
+
+
+async def _not_in_snapshot(backend: Backend[Any], snapshot: Snapshot) -> list[ResourceAddress]:
+    """Live resources a whole-tenant snapshot does not hold (created since)."""
+    if snapshot.reason not in WHOLE_TENANT_REASONS:
+        return []
+    live = await backend.observe()
+    held = {(r.kind, r.name) for r in snapshot.resources}
+    return [
+        address
+        for address in sorted(live.resources)
+        if not backend.kind(address.kind).singleton and (address.kind, address.name) not in held
+    ]
