@@ -16,7 +16,6 @@ webhook `retryPolicy` {maxRetries 3, backoffMultiplier 2, timeoutSec 10}.
 from __future__ import annotations
 
 import re
-from enum import Enum
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -40,15 +39,6 @@ WebhookEvent = Literal[
 
 _ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
-
-
-class Kind(str, Enum):
-    """The kinds of document in a spec directory; the last three are API resources."""
-
-    TENANT = "Tenant"
-    SETTINGS = "DialerSettings"
-    CAMPAIGN = "Campaign"
-    WEBHOOK = "Webhook"
 
 
 class Body(BaseModel):

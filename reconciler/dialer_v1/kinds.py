@@ -9,9 +9,9 @@ never read back, so it is stripped from every stored body and sent from the envi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, SecretStr
 
@@ -79,6 +79,40 @@ async def wait_for_running(api: DialerApi, operation_id: str | None, deadline: f
         await api.wait_operations([op], deadline_seconds=deadline)
 
 
+class _Listed(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def version_tag(self) -> str: ...
+
+    @property
+    def body(self) -> CampaignBody | WebhookBody: ...
+
+
+L = TypeVar("L", bound=_Listed)
+
+
+async def _read_listed(
+    get: Callable[[str], Awaitable[L]],
+    listing: Callable[[], AsyncIterator[L]],
+    make: Callable[[str, str, Any], LiveResource],
+    name: str,
+    resource_id: str | None,
+) -> LiveResource | None:
+    """One listed resource: a GET by id, else found by name in the list; None if absent."""
+    try:
+        if resource_id is not None:
+            found = await get(resource_id)
+            return make(found.id, found.version_tag, found.body)
+        async for item in listing():
+            if item.body.name == name:
+                return make(item.id, item.version_tag, item.body)
+    except NotFoundError:
+        return None
+    return None
+
+
 def _tag(request: WriteRequest) -> str:
     return request.version_tag or ""
 
@@ -111,16 +145,9 @@ class SettingsOps:
 @dataclass(frozen=True)
 class CampaignOps:
     async def read(self, api: DialerApi, name: str, resource_id: str | None) -> LiveResource | None:
-        try:
-            if resource_id is not None:
-                c = await api.get_campaign(resource_id)
-                return _campaign(c.id, c.version_tag, c.body)
-            async for c in api.iter_campaigns():
-                if c.body.name == name:
-                    return _campaign(c.id, c.version_tag, c.body)
-        except NotFoundError:
-            return None
-        return None
+        return await _read_listed(
+            api.get_campaign, api.iter_campaigns, _campaign, name, resource_id
+        )
 
     async def write(self, api: DialerApi, request: WriteRequest, deadline: float) -> WriteResult:
         if request.action == "create":
@@ -159,16 +186,7 @@ def _with_token(data: dict[str, Any], token: SecretStr | None) -> WebhookBody:
 @dataclass(frozen=True)
 class WebhookOps:
     async def read(self, api: DialerApi, name: str, resource_id: str | None) -> LiveResource | None:
-        try:
-            if resource_id is not None:
-                w = await api.get_webhook(resource_id)
-                return _webhook(w.id, w.version_tag, w.body)
-            async for w in api.iter_webhooks():
-                if w.body.name == name:
-                    return _webhook(w.id, w.version_tag, w.body)
-        except NotFoundError:
-            return None
-        return None
+        return await _read_listed(api.get_webhook, api.iter_webhooks, _webhook, name, resource_id)
 
     async def write(self, api: DialerApi, request: WriteRequest, deadline: float) -> WriteResult:
         if request.action == "delete":
