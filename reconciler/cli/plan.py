@@ -97,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
         compute(ctx, resend_secrets=args.resend_secrets, predict=not args.no_predict)
     )
     sys.stdout.write(render(plan, args.format, ctx))
+    for line in plan.missing_secrets(ctx.webhook_secrets()):
+        print(f"warning: {line}: `apply` will refuse until it is", file=sys.stderr)
     if args.out:
         save_plan(plan, Path(args.out))
         print(f"Saved the plan to {args.out} (plan digest {plan.digest}).", file=sys.stderr)

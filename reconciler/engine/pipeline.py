@@ -26,7 +26,7 @@ from reconciler.engine.planner import Predictor
 from reconciler.engine.policy import check_plan_policy, rejection
 from reconciler.engine.recovery import recover_interrupted, restore_snapshot
 from reconciler.engine.workspace import Workspace
-from reconciler.errors import StateError
+from reconciler.errors import ConfigError, StateError
 from reconciler.kinds import Backend, CarrierCapacity, ResourceAddress
 from reconciler.state.snapshots import Snapshot
 
@@ -71,6 +71,8 @@ async def run_apply(
     backend: Backend[Any], ws: Workspace, request: ApplyRequest, hooks: ApplyHooks
 ) -> ApplyReport:
     """Apply the desired state (or the reviewed plan) to the tenant, end to end."""
+    if request.saved_plan is not None:  # before any request: the plan names the secrets
+        refuse_missing_secrets(request.saved_plan, ws)
     await recover_interrupted(backend, ws.asking("Restore it now?", "apply"))
     desired = request.desired
     if request.saved_plan is not None:
@@ -91,7 +93,9 @@ async def run_apply(
     hooks.show_plan(plan)
     if not plan.has_changes:
         return ApplyReport(plan)
-    ws.confirm(f'Apply {len(plan.changes)} change(s) to "{plan.environment}"?', "apply")
+    refuse_missing_secrets(plan, ws)  # before the prompt and the policy check
+    if request.saved_plan is None:  # a saved plan was reviewed: it is the approval
+        ws.confirm(f'Apply {len(plan.changes)} change(s) to "{plan.environment}"?', "apply")
     report = await check_plan_policy(backend, plan, request.carrier)
     for address, w in report.warnings:
         ws.say(f"policy warning: {address}: {w.check}: {w.message}")
@@ -136,6 +140,17 @@ async def run_apply(
         progress=ws.say,
     )
     return ApplyReport(plan, outcome, guard)
+
+
+def refuse_missing_secrets(plan: Plan, ws: Workspace) -> None:
+    """ConfigError naming every write-only secret the plan must send whose variable is unset."""
+    missing = plan.missing_secrets(ws.secrets)
+    if missing:
+        raise ConfigError(
+            "the apply would send write-only secrets that are not set; nothing was written:\n  "
+            + "\n  ".join(missing),
+            hint="export the variables (the specs' token_from.env), then run again",
+        )
 
 
 # Snapshots of the whole tenant (taken after a verified apply or a guard restore); the

@@ -9,6 +9,7 @@ computed against (staleness), so `apply --plan` can execute exactly what was rev
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
@@ -143,6 +144,22 @@ class Plan:
         for change in self.changes:
             counts[change.action.value] += 1
         return counts
+
+    def secrets_to_send(self) -> list[tuple[ResourceAddress, str | None]]:
+        """(resource, variable) for every change that sends a write-only secret."""
+        return [
+            (c.address, c.secret_env)
+            for c in self.changes
+            if c.action is not Action.DELETE and any(fc.sensitive for fc in c.diff)
+        ]
+
+    def missing_secrets(self, available: Collection[str]) -> list[str]:
+        """One line per change whose secret's variable is not set (apply would refuse)."""
+        return [
+            f"{address} needs {env or '(no variable named)'}, which is not set"
+            for address, env in self.secrets_to_send()
+            if env is None or env not in available
+        ]
 
     def check_fresh(self, environment: str, spec_digest: str, live: LiveState) -> None:
         """Refuse (PlanError) a saved plan whose specs or live tags moved since it was made."""
