@@ -6,7 +6,8 @@
 error says nothing about drift, so the issue is left as it is). On drift the open issue for
 the environment (label `reconciler-drift`, body starting with
 `<!-- reconciler:drift:<env> -->`) is updated, or opened when there is none; back in sync,
-it is closed with a comment. Needs `GH_TOKEN` with `issues: write`.
+it is closed with a comment (the open/update/close logic is `tracked_issue.py`'s, shared with
+the dependency canary). Needs `GH_TOKEN` with `issues: write`.
 """
 
 from __future__ import annotations
@@ -15,15 +16,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
 
-from github_api import GitHub, GitHubError
+from github_api import GitHub
+from tracked_issue import TrackedIssue, sync_tracked_issue
 
 DEFAULT_LABEL = "reconciler-drift"
 # `reconciler drift` exit codes.
 IN_SYNC, DRIFTED = 0, 2
-LABEL_COLOR = "d93f0b"
 
 
 def drift_marker(env: str) -> str:
@@ -31,64 +30,25 @@ def drift_marker(env: str) -> str:
     return f"<!-- reconciler:drift:{env} -->"
 
 
-def find_open_issue(api: GitHub, env: str, label: str) -> dict[str, Any] | None:
-    """The open drift issue of `env`, if any."""
-    mark = drift_marker(env)
-    for issue in api.pages(f"repos/{api.repo}/issues?state=open&labels={quote(label)}"):
-        # The issues API lists pull requests too.
-        if "pull_request" not in issue and str(issue.get("body") or "").startswith(mark):
-            return issue
-    return None
-
-
-def ensure_label(api: GitHub, label: str) -> None:
-    """Create the label on first use, so opening the issue can carry it."""
-    try:
-        api.request("GET", f"repos/{api.repo}/labels/{quote(label)}")
-    except GitHubError as exc:
-        if exc.status != 404:
-            raise
-        api.request(
-            "POST",
-            f"repos/{api.repo}/labels",
-            {"name": label, "color": LABEL_COLOR, "description": "Live tenant differs from specs"},
-        )
+def drift_issue(env: str, label: str, run_url: str | None) -> TrackedIssue:
+    """The issue that tracks the drift of `env`."""
+    note = f"Back in sync: {env} matches its specs again."
+    if run_url:
+        note += f" ([run]({run_url}))"
+    return TrackedIssue(
+        marker=drift_marker(env),
+        label=label,
+        title=f"Drift detected in {env}",
+        label_description="Live tenant differs from specs",
+        resolved_note=note,
+    )
 
 
 def sync_issue(
     api: GitHub, env: str, drifted: bool, body: str, label: str, run_url: str | None
 ) -> tuple[str, int | None]:
     """("opened" | "updated" | "unchanged" | "closed" | "none", issue number)."""
-    if not body.startswith(drift_marker(env)):
-        raise ValueError(f"the body must start with {drift_marker(env)!r}")
-    issue = find_open_issue(api, env, label)
-    if drifted:
-        if issue is None:
-            ensure_label(api, label)
-            created = api.request(
-                "POST",
-                f"repos/{api.repo}/issues",
-                {"title": f"Drift detected in {env}", "body": body, "labels": [label]},
-            )
-            return "opened", int(created["number"])
-        number = int(issue["number"])
-        if issue.get("body") == body:
-            return "unchanged", number
-        api.request("PATCH", f"repos/{api.repo}/issues/{number}", {"body": body})
-        return "updated", number
-    if issue is None:
-        return "none", None
-    number = int(issue["number"])
-    note = f"Back in sync: {env} matches its specs again."
-    if run_url:
-        note += f" ([run]({run_url}))"
-    api.request("POST", f"repos/{api.repo}/issues/{number}/comments", {"body": note})
-    api.request(
-        "PATCH",
-        f"repos/{api.repo}/issues/{number}",
-        {"state": "closed", "state_reason": "completed"},
-    )
-    return "closed", number
+    return sync_tracked_issue(api, drift_issue(env, label, run_url), drifted, body)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

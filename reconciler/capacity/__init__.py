@@ -7,7 +7,9 @@ No network and no numeric libraries. The plan and the `simulate` command call:
 - `predict(pacing, traffic, budget="fast"|"full", seed=)` within the plan's time budget,
 - `SimulationResult.to_json()` for the `local` object of the JSON outputs,
 - `erlang_b`, `erlang_c`, `erlang_a` for trunk and queue sizing,
-- `solve_pd1(...)` for the exact solution of DOMAIN.md's reference model.
+- `solve_pd1(...)` for the exact solution of the reference model PD-1.
+
+The model is described in docs/capacity-model.md.
 """
 
 from reconciler.capacity.erlang import ErlangAResult, erlang_a, erlang_b, erlang_c

@@ -1,8 +1,9 @@
 """Erlang B (blocking), Erlang C (waiting) and Erlang A (waiting with abandonment).
 
 All three are computed without factorials or powers, so they stay exact to rounding for
-hundreds or thousands of servers: Erlang B by the recursion DOMAIN.md prescribes,
+hundreds or thousands of servers: Erlang B by the stable recursion
 B(0) = 1, B(n) = A·B(n−1) / (n + A·B(n−1)); Erlang C and Erlang A from Erlang B.
+The formulas: docs/capacity-model.md, Erlang B, C and A.
 """
 
 from __future__ import annotations

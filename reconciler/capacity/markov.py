@@ -1,4 +1,4 @@
-"""The exact stationary solution of DOMAIN.md's reference pacing model PD-1.
+"""The exact stationary solution of the reference pacing model (docs/capacity-model.md, PD-1).
 
 PD-1 is a continuous-time Markov chain on (busy agents b, outstanding dials d): talks end
 at rate b/h, dials resolve at rate d/r (a live answer with probability p), and after every

@@ -14,7 +14,7 @@ Method = Literal["simulation", "analytic"]
 
 @dataclass(frozen=True)
 class Traffic:
-    """Traffic assumptions: the `simulation:` block of a Tenant or Campaign (INTERFACE.md)."""
+    """Traffic assumptions: the `simulation:` block of a Tenant or Campaign (README)."""
 
     answer_rate: float = 0.25  # share of dials answered by a live person, (0, 1]
     talk_time_sec: float = 180.0  # mean talk time, > 0
@@ -93,7 +93,7 @@ class Pacing:
 
 @dataclass(frozen=True)
 class SimulationResult:
-    """The `local` object of the simulate JSON (INTERFACE.md).
+    """The `local` object of the simulate JSON (docs/capacity-model.md, What the model reports).
 
     Counts are per replication (one `duration_minutes` window), averaged over the
     replications and rounded; `abandonment_rate` is pooled over all replications
@@ -119,7 +119,7 @@ class SimulationResult:
     note: str = ""
 
     def to_json(self) -> dict[str, object]:
-        """The JSON object with exactly the keys INTERFACE.md's `local` shows, plus three."""
+        """The JSON object with exactly the keys docs/capacity-model.md lists."""
         low, high = self.abandonment_rate_ci95
         return {
             "abandonment_rate": _round(self.abandonment_rate),

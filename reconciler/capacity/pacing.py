@@ -1,6 +1,6 @@
 """A seeded discrete-event simulation of one campaign's pacing.
 
-Baseline: DOMAIN.md's PD-1, exactly. n agents; each dial holds a line for Exp(mean r),
+Baseline: PD-1 (docs/capacity-model.md), exactly. n agents; each dial holds a line for Exp(mean r),
 then is a live answer with probability p, else the line is released; a live answer with
 an idle agent connects at once and talks for Exp(mean h) holding its line; with no idle
 agent it is abandoned. After every event the outstanding dials are topped up to
@@ -16,7 +16,7 @@ Extensions, each off in the baseline configuration:
   dials the pacing wants earlier are launched one by one as the gap allows.
 - Warm line (`warm_line_timeout_sec` > 0): a live answer that finds no idle agent waits,
   holding its line, first come first served, for up to the timeout; an agent who frees
-  up takes the oldest waiting call. Regulation (DOMAIN.md): a call connected within 2 s
+  up takes the oldest waiting call. Regulation (docs/capacity-model.md): a call connected within 2 s
   of the answer is not abandoned; one connected later, or dropped at the timeout, is.
   `average_wait_sec` is the mean over live answers of the time waited for an agent.
 - Lognormal talk times: same mean h, coefficient of variation 1.0 (so also the same

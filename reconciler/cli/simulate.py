@@ -237,7 +237,7 @@ def remote_json(result: SimulatorResult | None) -> dict[str, Any] | None:
 
 
 def report_json(state: DesiredState, runs: list[CampaignRun], args: argparse.Namespace) -> str:
-    """The simulate JSON (INTERFACE.md), plus pacing, sources, seed and note per campaign."""
+    """The simulate JSON, as docs/capacity-model.md ("What the model reports") describes it."""
     minutes = args.duration_minutes
     trunks = free_trunks_of(state)
     campaigns = []

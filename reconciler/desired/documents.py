@@ -141,7 +141,7 @@ def _prepare(
     spec = dict(spec)
     metadata = data.get("metadata")
     name = metadata.get("name") if isinstance(metadata, dict) else None
-    # INTERFACE.md: a DialerSettings spec is "exactly the settings body", which holds `name`;
+    # README, The spec format: a DialerSettings spec is the settings body, which holds `name`;
     # accepted when it repeats metadata.name. Campaign and Webhook specs exclude it.
     settings_name_agrees = kind == "DialerSettings" and spec.get("name") == name
     if "name" in spec and not settings_name_agrees:

@@ -1,6 +1,7 @@
 """Regulatory rules per jurisdiction, as a table: a new jurisdiction is a new row.
 
-Sources are quoted in every message the rules produce (see docs: ../shared/DOMAIN.md).
+Sources are quoted in every message the rules produce; the table with its sources is in
+docs/capacity-model.md, Jurisdictions.
 Beware of outdated figures still quoted online: "3% per day" (FTC before 2008) and
 "64.1200(a)(6)" for abandonment (renumbered to (a)(7) in 2012, when it also became per
 campaign).

@@ -2,7 +2,7 @@
 
 `make_predictor(state)` gives the planner's `Predictor`: for every created or updated
 Campaign it returns `{"before": figures | None, "after": figures}` where the figures are
-the `local` object of the simulate JSON (INTERFACE.md) plus a `note` when they are not a
+the `local` object of the simulate JSON (docs/capacity-model.md) plus a `note` when they are not a
 plain simulation. Before and after use the same traffic assumptions (the campaign's
 effective `simulation:` block) and the same carrier, so the difference is the change's.
 

@@ -158,7 +158,7 @@ def test_warm_line_waits_count_as_abandoned_after_two_seconds() -> None:
     assert long.average_wait_sec > two.average_wait_sec
     # Holding for 2 s saves the calls an agent takes within the window...
     assert two.abandonment_rate_ci95[1] < none.abandonment_rate_ci95[0]
-    # ...a longer hold saves none more for the regulation (DOMAIN.md): it is no better.
+    # ...a longer hold saves none more for the regulation (docs/capacity-model.md): it is no better.
     assert long.abandonment_rate >= two.abandonment_rate_ci95[0]
 
 

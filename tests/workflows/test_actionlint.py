@@ -46,8 +46,14 @@ def findings() -> list[dict[str, Any]]:
     return lint(WORKFLOW_FILES)
 
 
-def test_the_four_workflows_exist() -> None:
-    assert [f.name for f in WORKFLOW_FILES] == ["apply.yml", "ci.yml", "drift.yml", "plan.yml"]
+def test_the_five_workflows_exist() -> None:
+    assert [f.name for f in WORKFLOW_FILES] == [
+        "apply.yml",
+        "ci.yml",
+        "deps-latest.yml",
+        "drift.yml",
+        "plan.yml",
+    ]
 
 
 @pytest.mark.parametrize("workflow", WORKFLOW_FILES, ids=lambda p: p.name)

@@ -19,6 +19,7 @@ ALLOWED_WRITES = {
     "plan.yml": {"pull-requests"},
     "apply.yml": set(),
     "drift.yml": {"issues"},
+    "deps-latest.yml": {"issues"},
 }
 
 
@@ -75,6 +76,7 @@ def test_the_jobs_that_post_have_their_write_scope() -> None:
     assert WORKFLOW_DOCS["plan.yml"]["jobs"]["plan"]["permissions"]["pull-requests"] == "write"
     assert WORKFLOW_DOCS["drift.yml"]["jobs"]["drift"]["permissions"]["issues"] == "write"
     assert WORKFLOW_DOCS["apply.yml"]["jobs"]["apply"]["permissions"]["actions"] == "read"
+    assert WORKFLOW_DOCS["deps-latest.yml"]["jobs"]["canary"]["permissions"]["issues"] == "write"
 
 
 def test_third_party_actions_are_pinned_to_a_commit() -> None:
@@ -120,6 +122,12 @@ def test_triggers() -> None:
     assert apply_on["push"] == {"branches": ["main"], "paths": ["specs/**"]}
     drift_on = triggers(WORKFLOW_DOCS["drift.yml"])
     assert set(drift_on) == {"schedule", "workflow_dispatch"}
+    canary_on = triggers(WORKFLOW_DOCS["deps-latest.yml"])
+    assert set(canary_on) == {"schedule", "workflow_dispatch"}
+    # Weekly: minute, hour, any day of the month, any month, one day of the week.
+    [cron] = canary_on["schedule"]
+    minute, hour, day, month, weekday = cron["cron"].split()
+    assert day == month == "*" and weekday.isdigit() and minute.isdigit() and hour.isdigit()
 
 
 def test_apply_is_serialised_per_tenant_behind_an_environment() -> None:
@@ -182,7 +190,7 @@ def test_every_script_a_step_calls_exists() -> None:
     for _, step in all_steps():
         called |= set(re.findall(r"\.github/scripts/([\w.]+\.py)", step.get("run", "")))
         called |= set(re.findall(r"/scripts/([\w.]+\.py)", step.get("run", "")))
-    assert {"changed_envs.py", "run_reconciler.py", "report_body.py"} <= called
+    assert {"changed_envs.py", "run_reconciler.py", "report_body.py", "deps_canary.py"} <= called
     for script in called:
         assert (REPO_ROOT / ".github" / "scripts" / script).is_file(), script
 
@@ -196,3 +204,23 @@ def test_the_composite_action_contract() -> None:
         assert step["shell"] == "bash"
         # Inputs reach scripts through env, never pasted into the script text.
         assert "${{" not in step["run"], step["run"]
+
+
+def test_the_canary_installs_the_newest_releases_and_no_check_can_fail_it() -> None:
+    """The played job (test_deps_canary.py) shows it end to end; here, the shape."""
+    steps = WORKFLOW_DOCS["deps-latest.yml"]["jobs"]["canary"]["steps"]
+    by_id = {s["id"]: s for s in steps if "id" in s}
+    install = by_id["install"]["run"]
+    assert "pip install --upgrade -e '.[dev]'" in install and ".lock" not in install
+    for check in ("install", "tests", "ruff", "mypy"):
+        run = by_id[check]["run"]
+        assert run.lstrip().startswith(("set +e", "mkdir -p out\nset +e")), check
+        assert 'echo "exit-code=$?" >> "$GITHUB_OUTPUT"' in run, check
+        assert "continue-on-error" not in by_id[check]
+    for check in ("tests", "ruff", "mypy"):
+        assert by_id[check]["if"] == "steps.install.outputs.exit-code == '0'"
+    [report] = [s for s in steps if "deps_canary.py" in s.get("run", "")]
+    assert report["if"] == "${{ !cancelled() }}"
+    assert report["env"]["GH_TOKEN"] == "${{ github.token }}"
+    for check in ("install", "tests", "ruff", "mypy"):
+        assert f'--result "{check}=$' in report["run"], check
