@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +85,35 @@ def _request(ctx: Context, args: argparse.Namespace) -> ApplyRequest:
     )
 
 
-async def _apply(ctx: Context, args: argparse.Namespace) -> ApplyReport:
+# Exit codes when a signal ends the guard's watch (128 + the signal, as shells report).
+INTERRUPTED_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+class Interrupts:
+    """Turns Ctrl-C and SIGTERM into a cancellation of the running task, while entered."""
+
+    def __init__(self) -> None:
+        self.received: list[signal.Signals] = []
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        loop, task = asyncio.get_running_loop(), asyncio.current_task()
+        assert task is not None
+
+        def on(sig: signal.Signals) -> None:
+            self.received.append(sig)
+            task.cancel()
+
+        for sig in INTERRUPTED_EXIT:
+            loop.add_signal_handler(sig, on, sig)
+        try:
+            yield
+        finally:
+            for sig in INTERRUPTED_EXIT:
+                loop.remove_signal_handler(sig)
+
+
+async def _apply(ctx: Context, args: argparse.Namespace, interrupts: Interrupts) -> ApplyReport:
     ws = ctx.workspace(deadline=args.operation_timeout, auto_approve=args.auto_approve)
 
     def show_plan(plan: Plan) -> None:
@@ -91,6 +122,7 @@ async def _apply(ctx: Context, args: argparse.Namespace) -> ApplyReport:
     hooks = ApplyHooks(
         show_plan=show_plan,
         progress=lambda: apply_progress(sys.stderr, interactive=sys.stderr.isatty()),
+        interruptible=interrupts,
     )
     async with ctx.backend() as backend:
         return await run_apply(backend, ws, _request(ctx, args), hooks)
@@ -125,20 +157,25 @@ def run(args: argparse.Namespace) -> int:
                 "lock; the lock was stale and has been taken over",
                 file=sys.stderr,
             )
-        report = asyncio.run(_apply(ctx, args))
+        interrupts = Interrupts()
+        report = asyncio.run(_apply(ctx, args, interrupts))
     if report.outcome is None:
         return 0
     code = finish(report.outcome, ctx.environment)
-    return code if report.guard is None else finish_guard(report.guard, report.outcome.snapshot_id)
+    if report.guard is None:
+        return code
+    return finish_guard(report.guard, report.outcome.snapshot_id, interrupts.received)
 
 
-def finish_guard(guard: GuardOutcome, snapshot_id: str) -> int:
+def finish_guard(guard: GuardOutcome, snapshot_id: str, signals: list[signal.Signals]) -> int:
     """Print the guard's report; a breach or an unreadable watch is never a success."""
     text = guard_report(guard, pre_apply_snapshot_id=snapshot_id)
     if guard.result in ("held", "nothing-to-watch"):
         sys.stdout.write(text)
         return 0
     sys.stderr.write(text)
+    if guard.result == "interrupted":
+        return INTERRUPTED_EXIT[signals[0]] if signals else INTERRUPTED_EXIT[signal.SIGINT]
     if guard.result == "unreadable":
         raise ReconcilerError(
             "guard could not read metrics: the applied changes are still live, unverified",

@@ -29,7 +29,9 @@ Time is injected (`clock`, `sleep`) so tests and the demo control it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -57,7 +59,7 @@ from reconciler.state.snapshots import SnapshotStore
 
 MonotonicClock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
-GuardResult = Literal["held", "breached", "unreadable", "nothing-to-watch"]
+GuardResult = Literal["held", "breached", "unreadable", "interrupted", "nothing-to-watch"]
 TRANSIENT = (TransportError, DeadlineExceeded, RateLimitedError, ServerError)
 
 
@@ -117,7 +119,7 @@ class Breach:
 class WatchResult:
     """How the watch ended."""
 
-    result: Literal["held", "breached", "unreadable"]
+    result: Literal["held", "breached", "unreadable", "interrupted"]
     readings: int
     breach: Breach | None = None
     error: str | None = None
@@ -225,23 +227,29 @@ async def watch(
     )
     seen: dict[str, set[str]] = {target.campaign: set() for target in targets}
     start, readings = clock(), 0
-    for at, index in schedule:
-        delay = start + at - clock()
-        if delay > 0:
-            await sleep(delay)
-        target = targets[index]
-        try:
-            row = await read_latest(backend, target, settings, sleep)
-        except GuardReadError as exc:
-            return WatchResult("unreadable", readings, error=str(exc))
-        if row is None:
-            continue
-        readings += 1
-        seen[target.campaign].update(m for m in target.bounds if m in row.values)
-        breach = check_row(target, row)
-        if breach is not None:
-            return WatchResult("breached", readings, breach)
-        progress(f"guard: {target.campaign} within bounds at +{at:g} s ({_values(target, row)})")
+    try:
+        for at, index in schedule:
+            delay = start + at - clock()
+            if delay > 0:
+                await sleep(delay)
+            target = targets[index]
+            try:
+                row = await read_latest(backend, target, settings, sleep)
+            except GuardReadError as exc:
+                return WatchResult("unreadable", readings, error=str(exc))
+            if row is None:
+                continue
+            readings += 1
+            seen[target.campaign].update(m for m in target.bounds if m in row.values)
+            breach = check_row(target, row)
+            if breach is not None:
+                return WatchResult("breached", readings, breach)
+            progress(
+                f"guard: {target.campaign} within bounds at +{at:g} s ({_values(target, row)})"
+            )
+    except asyncio.CancelledError:
+        # Ctrl-C or SIGTERM (the caller cancels): the watch ends; the caller says so.
+        return WatchResult("interrupted", readings)
     missing = [
         f"{t.campaign}.{m}" for t in targets for m in sorted(t.bounds) if m not in seen[t.campaign]
     ]
@@ -282,8 +290,13 @@ async def guard_apply(
     sleep: Sleep = asyncio.sleep,
     actor: str = "unknown",
     progress: ProgressHook | None = None,
+    interruptible: Callable[[], AbstractContextManager[object]] | None = None,
 ) -> GuardOutcome:
-    """Watch after a verified apply; on a breach restore the pre-apply snapshot, verified."""
+    """Watch after a verified apply; on a breach restore the pre-apply snapshot, verified.
+
+    `interruptible` is entered around the watch: the CLI turns Ctrl-C and SIGTERM into a
+    cancellation there, which ends the watch as "interrupted" (recorded in the audit log;
+    the verified changes stay live)."""
     say = progress or (lambda _msg: None)
     now = clock or asyncio.get_running_loop().time
     try:
@@ -306,8 +319,19 @@ async def guard_apply(
         campaigns=list(names),
         watch_seconds=longest,
     )
-    say(f"guard: watching {', '.join(names)} for {longest:g} s")
-    result = await watch(backend, targets, settings=settings, clock=now, sleep=sleep, progress=say)
+    with interruptible() if interruptible is not None else contextlib.nullcontext():
+        say(f"guard: watching {', '.join(names)} for {longest:g} s")
+        result = await watch(
+            backend, targets, settings=settings, clock=now, sleep=sleep, progress=say
+        )
+    if result.result == "interrupted":
+        audit.append(
+            "guard-interrupted",
+            snapshot_id=pre_apply_snapshot_id,
+            readings=result.readings,
+            changes="live and verified; not restored",
+        )
+        return GuardOutcome("interrupted", names, result)
     if result.result == "held":
         audit.append("guard-finished", result="held", readings=result.readings)
         return GuardOutcome("held", names, result)
@@ -371,6 +395,14 @@ def guard_report(outcome: GuardOutcome, *, pre_apply_snapshot_id: str) -> str:
         return (
             f"Guard: {', '.join(outcome.campaigns)} held every bound for the whole watch "
             f"({w.readings} reading(s)).\n"
+        )
+    if outcome.result == "interrupted":
+        return (
+            f"Guard interrupted after {w.readings if w is not None else 0} reading(s): the "
+            "apply is complete and VERIFIED, its changes are live; the watch stopped early "
+            "and nothing was restored.\n"
+            f"  Watch them with `reconciler metrics`; undo with "
+            f"`reconciler rollback --to {pre_apply_snapshot_id}`.\n"
         )
     if outcome.result == "unreadable":
         return (

@@ -55,6 +55,8 @@ class ApplyHooks:
 
     show_plan: Callable[[Plan], None]
     progress: Callable[[], AbstractContextManager[tuple[ProgressHook, StepHook]]]
+    # Entered around the guard's watch: turns Ctrl-C / SIGTERM into a clean end of the watch.
+    interruptible: Callable[[], AbstractContextManager[object]] | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,7 @@ async def run_apply(
         ),
         actor=ws.actor,
         progress=ws.say,
+        interruptible=hooks.interruptible,
     )
     return ApplyReport(plan, outcome, guard)
 
