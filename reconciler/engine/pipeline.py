@@ -18,16 +18,17 @@ from typing import Any
 
 from reconciler.desired import DesiredState
 from reconciler.engine.apply import ApplyOptions, ApplyRun
-from reconciler.engine.from_specs import normalizer_for, plan_desired_state
+from reconciler.engine.from_specs import desired_resources, normalizer_for, plan_desired_state
 from reconciler.engine.guard import GuardOutcome, GuardSettings, guard_apply
 from reconciler.engine.outcome import Outcome, ProgressHook
 from reconciler.engine.plan import Plan
 from reconciler.engine.planner import Predictor
 from reconciler.engine.policy import check_plan_policy, rejection
 from reconciler.engine.recovery import recover_interrupted, restore_snapshot
+from reconciler.engine.rollback import RollbackScope, rollback_plan, rollback_scope
 from reconciler.engine.workspace import Workspace
 from reconciler.errors import ConfigError, StateError
-from reconciler.kinds import Backend, CarrierCapacity, ResourceAddress
+from reconciler.kinds import Backend, CarrierCapacity
 from reconciler.state.snapshots import Snapshot
 
 StepHook = Callable[[int, int], None]
@@ -156,44 +157,58 @@ def refuse_missing_secrets(plan: Plan, ws: Workspace) -> None:
         )
 
 
-# Snapshots of the whole tenant (taken after a verified apply or a guard restore); the
-# others hold only what one apply touched.
-WHOLE_TENANT_REASONS = ("applied", "guard-restored")
+@dataclass(frozen=True)
+class RollbackRequest:
+    """Which snapshot to restore, and how far."""
+
+    desired: DesiredState
+    snapshot_id: str | None = None  # None: the last-known-good
+    whole_tenant: bool = False
+    created_at: str | None = None
+    tool_version: str = ""
 
 
 @dataclass(frozen=True)
 class RollbackReport:
-    """What a rollback did: the snapshot, live resources it left alone, its outcome."""
+    """What a rollback showed and did (no outcome: nothing differed from the snapshot)."""
 
     snapshot: Snapshot
-    outcome: Outcome
-    left_alone: tuple[ResourceAddress, ...] = ()
+    preview: Plan
+    scope: RollbackScope
+    outcome: Outcome | None = None
 
 
 async def run_rollback(
-    backend: Backend[Any], ws: Workspace, snapshot_id: str | None
+    backend: Backend[Any], ws: Workspace, request: RollbackRequest, hooks: ApplyHooks
 ) -> RollbackReport:
-    """Restore the last-known-good snapshot (or the one named), verified."""
+    """Show what restoring the snapshot changes, confirm, restore it (verified)."""
     await recover_interrupted(backend, ws.asking("Restore it now?", "roll back"))
     store = ws.snapshots
-    snapshot = store.load(snapshot_id) if snapshot_id else store.last_known_good()
+    snapshot = store.load(request.snapshot_id) if request.snapshot_id else store.last_known_good()
     if snapshot is None:
         raise StateError(
             "there is no last-known-good snapshot yet",
             hint="name one with --to (see `reconciler snapshots`)",
         )
-    ws.say(
-        f'rolling back "{snapshot.environment}" to snapshot {snapshot.id} '
-        f"({snapshot.reason}, {snapshot.created_at}, {len(snapshot.resources)} resource(s))"
+    live = await backend.observe()
+    managed = [d.address for d in desired_resources(request.desired)]
+    scope = rollback_scope(snapshot, live, managed, whole_tenant=request.whole_tenant)
+    preview = rollback_plan(
+        snapshot,
+        live,
+        scope,
+        spec_digest=request.desired.digest,
+        created_at=request.created_at,
+        tool_version=request.tool_version,
     )
-    extras = await _not_in_snapshot(backend, snapshot)
-    if extras:
-        ws.say(
-            f"note: {len(extras)} live resource(s) were created after this snapshot and are "
-            "left alone (a rollback never deletes what it did not record): "
-            + ", ".join(str(a) for a in extras)
-        )
-    ws.confirm(f'Roll "{snapshot.environment}" back to {snapshot.id}?', "roll back")
+    hooks.show_plan(preview)
+    if not preview.has_changes:
+        return RollbackReport(snapshot, preview, scope)
+    ws.confirm(
+        f'Roll {len(preview.changes)} resource(s) of "{snapshot.environment}" back to '
+        f"{snapshot.id}?",
+        "roll back",
+    )
     outcome = await restore_snapshot(
         backend,
         snapshot,
@@ -206,18 +221,6 @@ async def run_rollback(
         event="rollback",
         actor=ws.actor,
         progress=ws.say,
+        only=frozenset(c.address for c in preview.changes),
     )
-    return RollbackReport(snapshot, outcome, tuple(extras))
-
-
-async def _not_in_snapshot(backend: Backend[Any], snapshot: Snapshot) -> list[ResourceAddress]:
-    """Live resources a whole-tenant snapshot does not hold (created since)."""
-    if snapshot.reason not in WHOLE_TENANT_REASONS:
-        return []
-    live = await backend.observe()
-    held = {(r.kind, r.name) for r in snapshot.resources}
-    return [
-        address
-        for address in sorted(live.resources)
-        if not backend.kind(address.kind).singleton and (address.kind, address.name) not in held
-    ]
+    return RollbackReport(snapshot, preview, scope, outcome)

@@ -37,7 +37,7 @@ class PlanOptions:
     normalizer: Normalizer = field(default_factory=Normalizer)
 
 
-def _with_secret(
+def with_secret(
     diff: tuple[FieldChange, ...], secret: SecretField, action: Action
 ) -> tuple[FieldChange, ...]:
     """The diff plus the write-only secret, which every create and update sends whole."""
@@ -65,7 +65,7 @@ def _change_for(p: Pair, options: PlanOptions) -> Change | None:
     if r is None:
         diff = diff_bodies(None, norm.comparable(p.kind, p.name, d.body))
         if kind.secret is not None:
-            diff = _with_secret(diff, kind.secret, Action.CREATE)
+            diff = with_secret(diff, kind.secret, Action.CREATE)
         return Change(
             p.kind,
             p.name,
@@ -80,7 +80,7 @@ def _change_for(p: Pair, options: PlanOptions) -> Change | None:
     )
     if kind.secret is not None and (diff or options.resend_secrets):
         # A write replaces the whole body, so the write-only secret is always re-sent.
-        diff = _with_secret(diff, kind.secret, Action.UPDATE)
+        diff = with_secret(diff, kind.secret, Action.UPDATE)
     if not diff:
         return None
     send = norm.merge_ignored(p.kind, p.name, desired_json, kind.to_json(r.body))

@@ -161,7 +161,8 @@ def test_rollback_to_last_known_good_and_to_a_named_snapshot(cli: Cli) -> None:
     back = cli.run("rollback", str(cli.spec), "--auto-approve")
     assert back.code == 0, back.text
     assert_tenant_equals(cli.view(), second)
-    assert "holds its recorded content" in back.out
+    assert "Rollback complete" in back.out
+    assert '~ Campaign "VIP_Callbacks_West"' in back.out  # the preview, before the writes
 
     to_pre = cli.run("rollback", str(cli.spec), "--auto-approve", "--to", first_pre)
     assert to_pre.code == 0, to_pre.text
@@ -181,9 +182,19 @@ def test_rollback_to_last_known_good_and_to_a_named_snapshot(cli: Cli) -> None:
 
 def test_rollback_refuses_without_auto_approve(cli: Cli) -> None:
     assert cli.apply().code == 0
+    cli.emu.edit_campaign("Collections_East", {"concurrency": {"max_agents": 3}})
     mark = cli.mark()
     run = cli.run("rollback", str(cli.spec))
-    assert run.code == 1
+    assert run.code == 1 and "non-interactive" in run.err
+    assert "concurrency.max_agents: 3 -> 25" in run.out  # shown before refusing
+    assert cli.writes_since(mark) == []
+
+
+def test_rollback_with_nothing_to_restore_writes_nothing(cli: Cli) -> None:
+    assert cli.apply().code == 0
+    mark = cli.mark()
+    run = cli.run("rollback", str(cli.spec))  # no --auto-approve needed: nothing to do
+    assert run.code == 0 and "Nothing to roll back" in run.err
     assert cli.writes_since(mark) == []
 
 
