@@ -128,12 +128,17 @@ async def _apply(ctx: Context, args: argparse.Namespace, interrupts: Interrupts)
         return await run_apply(backend, ws, _request(ctx, args), hooks)
 
 
+# Done and verified on the tenant, but the local records (snapshot, journal, audit log)
+# are incomplete: not a plain success, and not a failure to restore.
+EXIT_UNRECORDED = 4
+
+
 def finish(outcome: Outcome, environment: str) -> int:
     """Print the summary of an apply (or of a failed rollback); map it to the exit code."""
     text = render_outcome_text(outcome, environment=environment)
     if outcome.result == "applied":
-        sys.stdout.write(text)
-        return 0
+        (sys.stderr if outcome.unrecorded else sys.stdout).write(text)
+        return EXIT_UNRECORDED if outcome.unrecorded else 0
     sys.stderr.write(text)
     if outcome.operation == "apply" and outcome.result == "restored":
         raise ApplyFailed(f"apply failed and was rolled back (snapshot {outcome.snapshot_id})")
@@ -164,7 +169,8 @@ def run(args: argparse.Namespace) -> int:
     code = finish(report.outcome, ctx.environment)
     if report.guard is None:
         return code
-    return finish_guard(report.guard, report.outcome.snapshot_id, interrupts.received)
+    guard_code = finish_guard(report.guard, report.outcome.snapshot_id, interrupts.received)
+    return guard_code or code
 
 
 def finish_guard(guard: GuardOutcome, snapshot_id: str, signals: list[signal.Signals]) -> int:
@@ -172,7 +178,9 @@ def finish_guard(guard: GuardOutcome, snapshot_id: str, signals: list[signal.Sig
     text = guard_report(guard, pre_apply_snapshot_id=snapshot_id)
     if guard.result in ("held", "nothing-to-watch"):
         sys.stdout.write(text)
-        return 0
+        for what in guard.unrecorded:
+            print(f"  not recorded: {what}", file=sys.stderr)
+        return EXIT_UNRECORDED if guard.unrecorded else 0
     sys.stderr.write(text)
     if guard.result == "interrupted":
         return INTERRUPTED_EXIT[signals[0]] if signals else INTERRUPTED_EXIT[signal.SIGINT]

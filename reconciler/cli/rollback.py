@@ -11,7 +11,7 @@ import asyncio
 import sys
 from typing import Any
 
-from reconciler.cli.apply import finish
+from reconciler.cli.apply import EXIT_UNRECORDED, finish
 from reconciler.cli.context import (
     TOOL_VERSION,
     Context,
@@ -103,4 +103,6 @@ def run(args: argparse.Namespace) -> int:
         f"in snapshot {outcome.snapshot_id} (verified).",
         file=out,
     )
-    return 0
+    for what in outcome.unrecorded:
+        print(f"  not recorded (the state directory refused it): {what}", file=sys.stderr)
+    return EXIT_UNRECORDED if outcome.unrecorded else 0

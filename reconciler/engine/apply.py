@@ -35,8 +35,9 @@ from reconciler.engine.outcome import (
     secret_notes,
 )
 from reconciler.engine.plan import Action, Change, Plan, change_sort_key
+from reconciler.engine.records import Records
 from reconciler.engine.restore import RestoreTarget, matches, resolve_secret, restore
-from reconciler.errors import Landed, ReconcilerError
+from reconciler.errors import Landed, ReconcilerError, StateError
 from reconciler.kinds import Backend, LiveState, ResourceAddress, WriteRequest, WriteResult
 from reconciler.state.audit import AuditLog
 from reconciler.state.journal import Journal
@@ -143,6 +144,7 @@ class ApplyRun:
         self.ids: dict[ResourceAddress, str] = {}  # ids learned from writes (creates)
         self._failure: str | None = None
         self._observed_after: LiveState | None = None
+        self.records = Records(audit)
 
     # -- the pipeline -----------------------------------------------------------------
     async def run(self) -> Outcome:
@@ -158,7 +160,7 @@ class ApplyRun:
         )
         self.progress(f"snapshot {snap.id} written ({len(snap.resources)} resource(s))")
         journal = self.journal_factory(snap.id)
-        self.audit.append(
+        started = self.records.audit_entry(
             "apply-started",
             actor=self.actor,
             environment=self.plan.environment,
@@ -167,6 +169,13 @@ class ApplyRun:
             snapshot_id=snap.id,
             changes=len(self.plan.changes),
         )
+        if not started:  # stop before the first write: an apply must be on the record
+            self.records.keep("journal finish", lambda: journal.finish("nothing-written"))
+            raise StateError(
+                "cannot record the apply in the audit log, so nothing was written: "
+                + "; ".join(self.records.unrecorded),
+                hint="free space in the state directory (RECONCILER_STATE_DIR), then apply again",
+            )
         try:
             await self._write_all(journal)
             if self._failure is None:
@@ -209,14 +218,21 @@ class ApplyRun:
         return StepRecord(change.address, change.action.value, "skipped", landed="no")
 
     async def _write_step(self, journal: Journal, step: int, change: Change, total: int) -> None:
-        journal.intent(
-            step,
-            kind=change.kind,
-            name=change.name,
-            action=change.action.value,
-            resource_id=change.resource_id,
-            version_tag_before=change.live_version_tag,
-        )
+        try:  # write-ahead: no intent on disk, no write
+            journal.intent(
+                step,
+                kind=change.kind,
+                name=change.name,
+                action=change.action.value,
+                resource_id=change.resource_id,
+                version_tag_before=change.live_version_tag,
+            )
+        except StateError as exc:
+            self._failure = self._failure or (
+                f"{change.address}: not written, its intent could not be recorded: {exc.message}"
+            )
+            self.steps.append(self._skipped(change))
+            return
         try:
             result = await self._send(change)
         except Exception as exc:  # any failure mid-way must still lead to the restore
@@ -242,13 +258,17 @@ class ApplyRun:
         ok = result is not None
         after = result.version_tag_after if result is not None else None
         operation_id = result.operation_id if result is not None else None
-        if ok:
-            journal.result(
-                step, outcome="applied", version_tag_after=after, operation_id=operation_id
-            )
-        else:
-            outcome = "refused" if landed == "no" else "failed"
-            journal.result(step, outcome=outcome, error=error)
+        outcome = "applied" if ok else "refused" if landed == "no" else "failed"
+        recorded = self.records.keep(
+            f"journal result of step {step} ({change.address})",
+            lambda: journal.result(
+                step,
+                outcome=outcome,
+                version_tag_after=after,
+                operation_id=operation_id,
+                error=error,
+            ),
+        )
         entry: dict[str, Any] = {
             "kind": change.kind,
             "name": change.name,
@@ -260,7 +280,12 @@ class ApplyRun:
         entry.update(
             {"operation_id": operation_id} if ok else {"landed": landed != "no", "error": error}
         )
-        self.audit.append("write", **entry)
+        recorded = self.records.audit_entry("write", **entry) and recorded
+        if not recorded:
+            # The records of this run are failing: start no new write; restore what landed.
+            self._failure = self._failure or (
+                f"{change.address}: its write could not be recorded: {self.records.unrecorded[-1]}"
+            )
         self.steps.append(
             StepRecord(
                 change.address,
@@ -304,23 +329,40 @@ class ApplyRun:
     # -- endings ----------------------------------------------------------------------
     async def _succeed(self, journal: Journal, pre: Snapshot) -> Outcome:
         after = self._observed_after or await self.backend.observe()
-        lkg = self.snapshots.save(
-            self.plan.environment,
-            "applied",
-            full_snapshot_resources(after),
-            plan_digest=self.plan.digest,
-            git_commit=self.plan.git_commit,
+        lkg: list[str] = []
+
+        def save_last_known_good() -> None:
+            snap = self.snapshots.save(
+                self.plan.environment,
+                "applied",
+                full_snapshot_resources(after),
+                plan_digest=self.plan.digest,
+                git_commit=self.plan.git_commit,
+            )
+            self.snapshots.mark_last_known_good(snap.id)
+            lkg.append(snap.id)
+
+        self.records.keep("the last-known-good snapshot", save_last_known_good)
+        self.records.keep(
+            "the journal's finish record (if the journal is still in journal/, move it to "
+            "journal/done/ by hand, or the next run will restore this apply's snapshot)",
+            lambda: journal.finish("applied"),
         )
-        self.snapshots.mark_last_known_good(lkg.id)
-        journal.finish("applied")
-        self.audit.append(
+        self.records.audit_entry(
             "apply-finished",
             result="applied",
             snapshot_id=pre.id,
-            last_known_good=lkg.id,
+            last_known_good=lkg[0] if lkg else None,
             plan_digest=self.plan.digest,
         )
-        return Outcome("apply", "applied", pre.id, tuple(self.steps), last_known_good=lkg.id)
+        return Outcome(
+            "apply",
+            "applied",
+            pre.id,
+            tuple(self.steps),
+            last_known_good=lkg[0] if lkg else None,
+            unrecorded=tuple(self.records.unrecorded),
+        )
 
     async def _restore(self, journal: Journal, snap: Snapshot) -> Outcome:
         touched = {resource_key(s.address) for s in self.steps if s.touched}
@@ -339,8 +381,11 @@ class ApplyRun:
             f"apply failed ({self._failure}); restoring {len(targets)} resource(s) "
             f"from snapshot {snap.id}"
         )
-        journal.note("restore-started", reason=self._failure)
-        self.audit.append(
+        self.records.keep(
+            "journal note restore-started",
+            lambda: journal.note("restore-started", reason=self._failure),
+        )
+        self.records.audit_entry(
             "restore-started", reason=self._failure, snapshot_id=snap.id, resources=len(targets)
         )
         results = await restore(
@@ -353,8 +398,8 @@ class ApplyRun:
         )
         ok = all(r.ok for r in results)
         final: Result = "restored" if ok else "restore-failed"
-        journal.finish(final)
-        self.audit.append(
+        self.records.keep("the journal's finish record", lambda: journal.finish(final))
+        self.records.audit_entry(
             "apply-finished",
             result=final,
             snapshot_id=snap.id,
@@ -370,6 +415,7 @@ class ApplyRun:
             tuple(results),
             self._failure,
             notes=secret_notes(results),
+            unrecorded=tuple(self.records.unrecorded),
         )
 
     def _secret_envs(self) -> dict[ResourceAddress, str]:
@@ -383,7 +429,7 @@ class ApplyRun:
         after: str | None,
         outcome: str,
     ) -> None:
-        self.audit.append(
+        self.records.audit_entry(
             "write",
             kind=address.kind,
             name=address.name,

@@ -50,6 +50,7 @@ from reconciler.dialer_v1.errors import (
 from reconciler.engine.apply import full_snapshot_resources
 from reconciler.engine.outcome import Outcome, ProgressHook
 from reconciler.engine.plan import Action, Plan
+from reconciler.engine.records import Records
 from reconciler.engine.recovery import restore_snapshot
 from reconciler.errors import GuardReadError
 from reconciler.kinds import Backend, MetricRow, ResourceAddress
@@ -134,6 +135,7 @@ class GuardOutcome:
     watch: WatchResult | None = None
     restore: Outcome | None = None
     last_known_good: str | None = None
+    unrecorded: tuple[str, ...] = ()  # local records that could not be written
 
     @property
     def restored(self) -> bool:
@@ -299,12 +301,17 @@ async def guard_apply(
     the verified changes stay live)."""
     say = progress or (lambda _msg: None)
     now = clock or asyncio.get_running_loop().time
+    records = Records(audit)  # the apply is done: a full disk must not hide the verdict
     try:
         ids = await watched_ids(backend)
     except ApiError as exc:
         error = f"could not list campaigns: {exc.message}"
-        audit.append("guard-unreadable", snapshot_id=pre_apply_snapshot_id, error=error)
-        return GuardOutcome("unreadable", watch=WatchResult("unreadable", 0, error=error))
+        records.audit_entry("guard-unreadable", snapshot_id=pre_apply_snapshot_id, error=error)
+        return GuardOutcome(
+            "unreadable",
+            watch=WatchResult("unreadable", 0, error=error),
+            unrecorded=tuple(records.unrecorded),
+        )
     targets = watch_targets(
         plan, desired, ids, watch_seconds_override=settings.watch_seconds_override
     )
@@ -312,7 +319,7 @@ async def guard_apply(
     if not targets:
         return GuardOutcome("nothing-to-watch")
     longest = max(t.watch_seconds for t in targets)
-    audit.append(
+    records.audit_entry(
         "guard-started",
         actor=actor,
         snapshot_id=pre_apply_snapshot_id,
@@ -325,27 +332,27 @@ async def guard_apply(
             backend, targets, settings=settings, clock=now, sleep=sleep, progress=say
         )
     if result.result == "interrupted":
-        audit.append(
+        records.audit_entry(
             "guard-interrupted",
             snapshot_id=pre_apply_snapshot_id,
             readings=result.readings,
             changes="live and verified; not restored",
         )
-        return GuardOutcome("interrupted", names, result)
+        return GuardOutcome("interrupted", names, result, unrecorded=tuple(records.unrecorded))
     if result.result == "held":
-        audit.append("guard-finished", result="held", readings=result.readings)
-        return GuardOutcome("held", names, result)
+        records.audit_entry("guard-finished", result="held", readings=result.readings)
+        return GuardOutcome("held", names, result, unrecorded=tuple(records.unrecorded))
     if result.result == "unreadable":
-        audit.append(
+        records.audit_entry(
             "guard-unreadable",
             snapshot_id=pre_apply_snapshot_id,
             readings=result.readings,
             error=result.error,
         )
-        return GuardOutcome("unreadable", names, result)
+        return GuardOutcome("unreadable", names, result, unrecorded=tuple(records.unrecorded))
     breach = result.breach
     assert breach is not None
-    audit.append(
+    records.audit_entry(
         "guard-breach",
         actor=actor,
         campaign=breach.campaign,
@@ -370,20 +377,31 @@ async def guard_apply(
         actor=actor,
         progress=say,
     )
-    lkg = None
+    lkg: list[str] = []
     if restored.result == "restored":
         # The applied state just proved bad: last-known-good becomes the restored tenant.
         after = await backend.observe()
-        snap = snapshots.save(
-            plan.environment,
-            "guard-restored",
-            full_snapshot_resources(after),
-            plan_digest=plan.digest,
-            git_commit=plan.git_commit,
-        )
-        snapshots.mark_last_known_good(snap.id)
-        lkg = snap.id
-    return GuardOutcome("breached", names, result, restored, lkg)
+
+        def save_last_known_good() -> None:
+            snap = snapshots.save(
+                plan.environment,
+                "guard-restored",
+                full_snapshot_resources(after),
+                plan_digest=plan.digest,
+                git_commit=plan.git_commit,
+            )
+            snapshots.mark_last_known_good(snap.id)
+            lkg.append(snap.id)
+
+        records.keep("the last-known-good snapshot", save_last_known_good)
+    return GuardOutcome(
+        "breached",
+        names,
+        result,
+        restored,
+        lkg[0] if lkg else None,
+        tuple(records.unrecorded) + restored.unrecorded,
+    )
 
 
 def guard_report(outcome: GuardOutcome, *, pre_apply_snapshot_id: str) -> str:

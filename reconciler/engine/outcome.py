@@ -69,6 +69,9 @@ class Outcome:
     error: str | None = None
     last_known_good: str | None = None
     notes: tuple[str, ...] = field(default=())
+    # Local records (snapshot, journal, audit log) that could not be written (a full disk):
+    # the tenant is as `result` says, but the state directory does not fully show it.
+    unrecorded: tuple[str, ...] = ()
 
     @property
     def needs_attention(self) -> tuple[RestoreResult, ...]:

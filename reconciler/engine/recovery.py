@@ -6,6 +6,7 @@ audited like an apply, so a crash during a rollback is itself recoverable.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -14,6 +15,7 @@ from pydantic import SecretStr
 from reconciler.engine.apply import resource_key, restore_targets
 from reconciler.engine.normalize import Normalizer
 from reconciler.engine.outcome import Operation, Outcome, ProgressHook, Result, secret_notes
+from reconciler.engine.records import Records
 from reconciler.engine.restore import restore
 from reconciler.engine.workspace import Workspace
 from reconciler.errors import RestoreFailed
@@ -55,14 +57,17 @@ async def restore_snapshot(
         for t in restore_targets(snapshot, secret_envs, unsettled=unsettled)
         if only is None or t.address in only
     ]
+    records = Records(audit)
     journal = journal_factory(snapshot.id)
-    audit.append(f"{event}-started", actor=actor, snapshot_id=snapshot.id, resources=len(targets))
+    records.audit_entry(
+        f"{event}-started", actor=actor, snapshot_id=snapshot.id, resources=len(targets)
+    )
     say(f"{event}: restoring {len(targets)} resource(s) from snapshot {snapshot.id}")
 
     def on_write(
         address: ResourceAddress, action: str, before: str | None, after: str | None, outcome: str
     ) -> None:
-        audit.append(
+        records.audit_entry(
             "write",
             kind=address.kind,
             name=address.name,
@@ -91,23 +96,29 @@ async def restore_snapshot(
         on_write=on_write,
     )
     for step, r in enumerate(results, start=1):
-        journal.result(
-            step,
-            outcome="restored" if r.ok else "failed",
-            version_tag_after=r.version_tag_after,
-            error=r.reason,
+        records.keep(
+            f"journal result of step {step} ({r.address})",
+            functools.partial(
+                journal.result,
+                step,
+                outcome="restored" if r.ok else "failed",
+                version_tag_after=r.version_tag_after,
+                error=r.reason,
+            ),
         )
     ok = all(r.ok for r in results)
     final: Result = "restored" if ok else "restore-failed"
-    journal.finish(final)
-    audit.append(
+    records.keep("the journal's finish record", lambda: journal.finish(final))
+    records.audit_entry(
         f"{event}-finished",
         result=final,
         snapshot_id=snapshot.id,
         needs_attention=[str(r.address) for r in results if not r.ok],
     )
     if ok and event == "rollback":
-        snapshots.mark_last_known_good(snapshot.id)
+        records.keep(
+            "the last-known-good pointer", lambda: snapshots.mark_last_known_good(snapshot.id)
+        )
     return Outcome(
         event,
         final,
@@ -116,6 +127,7 @@ async def restore_snapshot(
         tuple(results),
         None if ok else "the restore did not verify",
         notes=secret_notes(results),
+        unrecorded=tuple(records.unrecorded),
     )
 
 

@@ -45,6 +45,16 @@ def render_outcome_text(outcome: Outcome, *, environment: str) -> str:
         )
     if outcome.error:
         lines.append(f"  cause: {outcome.error}")
+    if outcome.unrecorded:
+        holds = {
+            "applied": "the tenant holds the desired state (verified)",
+            "restored": "every resource shown holds its snapshot content (verified)",
+            "restore-failed": "the resources below need a person",
+        }[outcome.result]
+        lines.append(
+            f"  {holds}, but the state directory could not record everything (disk full?):"
+        )
+        lines += [f"    not recorded: {what}" for what in outcome.unrecorded]
     for s in applied:
         tags = f" ({s.version_tag_before or '-'} -> {s.version_tag_after or '-'})"
         lines.append(f"  {s.action:<7} {s.address}{tags}")

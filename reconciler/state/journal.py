@@ -185,8 +185,21 @@ class Journal:
         self._append({"type": "note", "event": event, "fields": dict(fields)})
 
     def finish(self, final: str) -> None:
-        """Record the final result and move the journal to `done/`."""
-        self._append({"type": "finish", "final": final})
+        """Record the final result and move the journal to `done/`.
+
+        A journal left among the running ones would be replayed by the next run (its
+        snapshot restored over this run's result), so when the finish record cannot be
+        written (a full disk) the file is still moved to `done/` (a rename needs no space)
+        and the StateError that follows says the record is missing.
+        """
+        try:
+            self._append({"type": "finish", "final": final})
+        except StateError as exc:
+            self._finished = True
+            self._path = _move_to_done(self._state, self._path)
+            raise StateError(
+                f"{exc.message}; the journal was closed without its finish record ({final})"
+            ) from exc
         self._finished = True
         self._path = _move_to_done(self._state, self._path)
 
