@@ -142,12 +142,7 @@ def build_plan(
         for c in changes
         if c.kind == "Webhook" and c.action is Action.DELETE
     )
-    notes = []
-    if unmanaged:
-        notes.append(
-            f"{len(unmanaged)} live resource(s) are not in the repo and are left alone "
-            "(set `prune: true` in the Tenant spec to delete them)"
-        )
+    # No note for `unmanaged`: the renderers list those resources by name.
     return Plan(
         environment=environment,
         spec_digest=spec_digest,
@@ -158,5 +153,4 @@ def build_plan(
         git_commit=git_commit,
         created_at=created_at,
         tool_version=tool_version,
-        notes=tuple(notes),
     )
