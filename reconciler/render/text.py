@@ -7,7 +7,7 @@ differs from the specs and what apply would do to fix it: the same blocks, other
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable
+from collections.abc import Mapping
 
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.render.values import (
@@ -32,33 +32,32 @@ def _bold(text: str, colour: bool) -> str:
     return f"{_BOLD}{text}{_RESET}" if colour else text
 
 
-def _tag(change: Change) -> str:
-    return f" (live versionTag {change.live_version_tag})" if change.live_version_tag else ""
+# The headline of a resource's block, per action: a plan says what apply will do; a drift
+# report says how live differs and what apply would do about it.
+PLAN_HEADLINES = {
+    Action.CREATE: "{address} will be created",
+    Action.UPDATE: "{address} will be updated in place{tag}",
+    Action.DELETE: "{address} will be destroyed (prune: not in the repo)",
+}
+DRIFT_HEADLINES = {
+    Action.CREATE: "{address} is in the specs but not live: apply would create it",
+    Action.UPDATE: "{address} differs from the specs: apply would update it{tag}",
+    Action.DELETE: "{address} is live but not in the specs: apply would destroy it (prune: true)",
+}
 
 
-def _plan_headline(change: Change) -> str:
-    if change.action is Action.UPDATE:
-        return f"# {change.address} will be updated in place{_tag(change)}"
-    if change.action is Action.CREATE:
-        return f"# {change.address} will be created"
-    return f"# {change.address} will be destroyed (prune: not in the repo)"
-
-
-def _drift_headline(change: Change) -> str:
-    if change.action is Action.UPDATE:
-        return f"# {change.address} differs from the specs: apply would update it{_tag(change)}"
-    if change.action is Action.CREATE:
-        return f"# {change.address} is in the specs but not live: apply would create it"
-    return f"# {change.address} is live but not in the specs: apply would destroy it (prune: true)"
+def _headline(change: Change, headlines: Mapping[Action, str]) -> str:
+    tag = f" (live versionTag {change.live_version_tag})" if change.live_version_tag else ""
+    return "# " + headlines[change.action].format(address=change.address, tag=tag)
 
 
 def render_change(
-    change: Change, *, colour: bool = False, headline: Callable[[Change], str] = _plan_headline
+    change: Change, *, colour: bool = False, headlines: Mapping[Action, str] = PLAN_HEADLINES
 ) -> list[str]:
     """The block for one resource."""
     sym = change.action.symbol
     lines = [
-        f"  {headline(change)}",
+        f"  {_headline(change, headlines)}",
         "  " + _paint(sym, f'{sym} {change.kind} "{change.name}" {{', colour),
     ]
     for fc in change.diff:
@@ -126,7 +125,7 @@ def render_drift_text(plan: Plan, *, spec_dir: str | None = None, colour: bool =
             "",
         ]
         for change in plan.changes:
-            out += render_change(change, colour=colour, headline=_drift_headline)
+            out += render_change(change, colour=colour, headlines=DRIFT_HEADLINES)
             out.append("")
     out += _warning_lines(plan, colour)
     out += _unmanaged_lines(plan, "drift")
