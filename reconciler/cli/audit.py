@@ -6,20 +6,68 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from reconciler.cli.context import Context, load_context
+from reconciler.cli.query import explain_refusal
+from reconciler.dialer_v1.errors import ValidationError
+from reconciler.errors import ConfigError
 
 HELP = "page through the API's audit log, or `audit verify SPEC_DIR` to check the local chain"
+USAGE = (
+    "reconciler audit SPEC_DIR [--entity E] [--from T] [--to T] [--format table|json]\n"
+    "       reconciler audit verify SPEC_DIR"
+)
+# (API query parameter, argparse dest, option) of the options that filter the API's log
+_LOG_OPTIONS = (
+    ("entity", "entity", "--entity"),
+    ("from", "start", "--from"),
+    ("to", "end", "--to"),
+)
+
+
+class _VerifyOrSpecDir(argparse.Action):
+    """`verify SPEC_DIR` is the sub-command that checks the local chain; a lone word is the
+    SPEC_DIR whose API audit log to read. Anything else is a usage error at parse time."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        words = [str(v) for v in (values or [])]
+        if words[:1] == ["verify"]:
+            if len(words) != 2:
+                parser.error(
+                    "`audit verify` checks the local audit log of one environment and needs "
+                    "its SPEC_DIR: reconciler audit verify SPEC_DIR"
+                    if len(words) == 1
+                    else f"`audit verify` takes one SPEC_DIR, not {len(words) - 1}"
+                )
+            namespace.verify, namespace.spec_dir = True, words[1]
+        elif len(words) == 1:
+            namespace.verify, namespace.spec_dir = False, words[0]
+        else:
+            parser.error(f"one SPEC_DIR expected, not {len(words)}: {' '.join(words)}")
 
 
 def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser("audit", help=HELP, description=HELP + ".")
+    p: argparse.ArgumentParser = sub.add_parser(
+        "audit",
+        help=HELP,
+        description=HELP + ". Exit 0; 1 on error or a broken chain.",
+        usage=USAGE,
+    )
     p.add_argument(
         "words",
         nargs="+",
+        action=_VerifyOrSpecDir,
         metavar="[verify] SPEC_DIR",
-        help="SPEC_DIR, or `verify SPEC_DIR` to check the local hash chain",
+        help="SPEC_DIR to read the API's audit log, or `verify SPEC_DIR` to check the local "
+        "hash chain",
     )
     p.add_argument(
         "--entity",
@@ -44,10 +92,17 @@ def _verify(ctx: Context) -> int:
 
 
 async def _remote(ctx: Context, args: argparse.Namespace) -> int:
-    async with ctx.client() as api:
-        rows = [
-            e async for e in api.iter_audit_logs(entity=args.entity, start=args.start, end=args.end)
-        ]
+    try:
+        async with ctx.client() as api:
+            rows = [
+                e
+                async for e in api.iter_audit_logs(
+                    entity=args.entity, start=args.start, end=args.end
+                )
+            ]
+    except ValidationError as exc:
+        sent = {param: (flag, getattr(args, dest)) for param, dest, flag in _LOG_OPTIONS}
+        raise explain_refusal(exc, sent) from exc
     if args.format == "json":
         print(json.dumps([e.__dict__ for e in rows], indent=2, sort_keys=True))
         return 0
@@ -62,10 +117,14 @@ async def _remote(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    words = list(args.words)
-    if words[0] == "verify" and len(words) == 2:
-        return _verify(load_context(words[1], "audit"))
-    if len(words) != 1:
-        print("usage: reconciler audit [verify] SPEC_DIR", file=sys.stderr)
-        return 1
-    return asyncio.run(_remote(load_context(words[0], "audit"), args))
+    if args.verify:
+        given = [flag for _, dest, flag in _LOG_OPTIONS if getattr(args, dest) is not None]
+        if given:
+            raise ConfigError(
+                f"{', '.join(given)} {'filters' if len(given) == 1 else 'filter'} the API's "
+                "audit log; `audit verify` checks the "
+                "whole local chain and takes only SPEC_DIR",
+                hint=f"reconciler audit verify {args.spec_dir}",
+            )
+        return _verify(load_context(args.spec_dir, "audit"))
+    return asyncio.run(_remote(load_context(args.spec_dir, "audit"), args))

@@ -11,7 +11,7 @@ from reconciler.cli.context import add_spec_dir, colour_enabled, load_context
 from reconciler.cli.plan import compute
 from reconciler.render.json import render_plan_json
 from reconciler.render.markdown import render_drift_markdown
-from reconciler.render.text import render_plan_text
+from reconciler.render.text import render_drift_text
 
 HELP = "compare the live tenant with the specs; exit 0 in sync, 2 drift, 1 error"
 
@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(render_plan_json(plan))
     elif args.format == "markdown":
-        sys.stdout.write(render_drift_markdown(plan))
+        sys.stdout.write(render_drift_markdown(plan, spec_dir=args.spec_dir))
     else:
-        sys.stdout.write(render_plan_text(plan, colour=colour_enabled(sys.stdout, ctx.env)))
+        colour = colour_enabled(sys.stdout, ctx.env)
+        sys.stdout.write(render_drift_text(plan, spec_dir=args.spec_dir, colour=colour))
     return 2 if plan.has_changes else 0

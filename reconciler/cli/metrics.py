@@ -1,8 +1,9 @@
-"""`reconciler metrics`: one campaign's analytics (contract §8), every page followed.
+"""`reconciler metrics`: one campaign's analytics, every page of the API's answer.
 
-`--format markdown` adds a chart of abandonment per interval against the campaign's
-lowest abandonment limit as a Mermaid `xychart-beta` block: plain text that GitHub
-renders natively in comments and files, so it needs no plotting dependency.
+`--format markdown` adds charts of abandonment per interval against the campaign's
+lowest abandonment limit as Mermaid `xychart-beta` blocks (one per day for hourly data):
+plain text that GitHub renders natively in comments and files, so it needs no plotting
+dependency.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import sys
 from typing import Any, cast
 
 from reconciler.cli.context import Context, add_spec_dir, load_context
+from reconciler.cli.query import QueryOptions, explain_refusal
 from reconciler.dialer_v1.api import METRIC_NAMES, MetricName
+from reconciler.dialer_v1.errors import ValidationError
 from reconciler.engine.predict import abandonment_limits
 from reconciler.errors import ConfigError
 from reconciler.kinds import MetricRow
@@ -68,18 +71,32 @@ async def fetch(ctx: Context, args: argparse.Namespace) -> tuple[str, list[Metri
                 break
         if campaign_id is None:
             raise ConfigError(f"no live campaign named {args.campaign!r}")
-        rows = [
-            row
-            async for row in api.iter_metrics(
-                campaign_id,
-                metrics=metrics,
-                group_by=args.group_by,
-                start=args.start,
-                end=args.end,
-                page_size=args.page_size,
-            )
-        ]
+        try:
+            rows = [
+                row
+                async for row in api.iter_metrics(
+                    campaign_id,
+                    metrics=metrics,
+                    group_by=args.group_by,
+                    start=args.start,
+                    end=args.end,
+                    page_size=args.page_size,
+                )
+            ]
+        except ValidationError as exc:
+            raise explain_refusal(exc, query_options(args)) from exc
     return campaign_id, rows
+
+
+def query_options(args: argparse.Namespace) -> QueryOptions:
+    """The options behind each query parameter, to explain a refusal."""
+    return {
+        "metrics": ("--metric", args.metric),
+        "groupBy": ("--group-by", args.group_by),
+        "from": ("--from", args.start),
+        "to": ("--to", args.end),
+        "pageSize": ("--page-size", args.page_size),
+    }
 
 
 def columns(args: argparse.Namespace) -> list[str]:
@@ -143,13 +160,18 @@ def render_table(name: str, rows: list[MetricRow], args: argparse.Namespace) -> 
     return "\n".join(lines) + "\n"
 
 
-def abandonment_chart(rows: list[MetricRow], limit: float, label: str, group_by: str) -> str:
-    """A Mermaid xychart: abandonment per interval (bars) against the limit (line)."""
-    points = [r for r in rows if "abandonmentRate" in r.values][-CHART_MAX_POINTS:]
-    if not points:
-        return ""
-    stamp = slice(11, 16) if group_by == "hour" else slice(0, 10)
-    xs = ", ".join(f'"{r.interval_start[stamp]}"' for r in points)
+def _unique(labels: list[str]) -> list[str]:
+    """The labels with a repeat numbered (`01:00`, `01:00 #2`): Mermaid merges equal ones."""
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label} #{seen[label]}")
+    return out
+
+
+def _chart(points: list[MetricRow], stamp: slice, title: str, limit: float) -> str:
+    xs = ", ".join(f'"{x}"' for x in _unique([r.interval_start[stamp] for r in points]))
     values = [r.values["abandonmentRate"] * 100 for r in points]
     top = max([*values, limit * 100]) * 1.2
     bars = ", ".join(f"{v:.2f}" for v in values)
@@ -157,13 +179,43 @@ def abandonment_chart(rows: list[MetricRow], limit: float, label: str, group_by:
     return (
         "```mermaid\n"
         "xychart-beta\n"
-        f'    title "abandonment per {group_by} (%) vs {label} {limit * 100:.2f}%"\n'
+        f'    title "{title}"\n'
         f"    x-axis [{xs}]\n"
         f'    y-axis "abandonment (%)" 0 --> {top:.2f}\n'
         f"    bar [{bars}]\n"
         f"    line [{line}]\n"
         "```\n"
     )
+
+
+def abandonment_chart(rows: list[MetricRow], limit: float, label: str, group_by: str) -> str:
+    """Mermaid xycharts: abandonment per interval (bars) against the limit (line).
+
+    Hourly data gets one chart per day, labelled `HH:MM`: one chart of several days would
+    repeat every label, and Mermaid draws equal labels as one bar, hiding whole days.
+    """
+    every = [r for r in rows if "abandonmentRate" in r.values]
+    points = every[-CHART_MAX_POINTS:]
+    if not points:
+        return ""
+    bound = f"vs {label} {limit * 100:.2f}%"
+    if group_by == "hour":
+        days: dict[str, list[MetricRow]] = {}
+        for r in points:
+            days.setdefault(r.interval_start[:10], []).append(r)
+        charts = [
+            _chart(day, slice(11, 16), f"abandonment per hour on {date} (%) {bound}", limit)
+            for date, day in days.items()
+        ]
+    else:
+        charts = [_chart(points, slice(0, 10), f"abandonment per {group_by} (%) {bound}", limit)]
+    text = "\n".join(charts)
+    if len(every) > len(points):
+        text += (
+            f"\n_The charts show the last {len(points)} of {len(every)} intervals; "
+            "the table above lists every one._\n"
+        )
+    return text
 
 
 def render_markdown(

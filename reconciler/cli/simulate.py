@@ -1,11 +1,13 @@
 """`reconciler simulate`: local capacity figures per campaign; `--remote` adds the API's.
 
 Without `--remote` or `--from-history` nothing leaves the machine and no credentials are
-needed. `--remote` asks the API's simulator (contract §10) for the same campaigns and shows
-its figures in their own column / JSON object, labelled, never mixed with the local ones.
+needed. `--remote` asks the API's capacity simulator for the same campaigns and shows its
+figures in their own column / JSON object, labelled, never mixed with the local ones, and
+says what each model assumes and which one the plan uses (`MODELS`): the two can differ
+widely, and a bare 0.00% beside 11.01% explains nothing.
 `--from-history` replaces the `answer_rate` assumption by the mean `answerRate` of the
-campaign's daily analytics (contract §8); talk, wrap and ring times cannot be derived from
-the four analytics metrics and stay as the specs say. Every assumption names its source.
+campaign's daily analytics; talk, wrap and ring times cannot be derived from the four
+analytics metrics and stay as the specs say. Every assumption names its source.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import argparse
 import asyncio
 import json
 import sys
+import textwrap
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
@@ -31,6 +34,34 @@ HELP = "simulate each campaign's pacing locally (no network); --remote adds the 
 DEFAULT_REPLICATIONS = 10
 ASSUMPTIONS = ("answer_rate", "talk_time_sec", "wrap_time_sec", "ring_time_sec")
 HISTORY_DAYS = 30
+
+
+# What each model is, what it assumes and who uses it: one text for the report and the JSON.
+MODELS: dict[str, dict[str, str]] = {
+    "local": {
+        "label": "local model",
+        "method": "reconciler's own seeded discrete-event simulation of predictive pacing: "
+        "dials are topped up to dial_ratio x idle agents; a live answer that finds no idle "
+        "agent is abandoned (the 2-second rule); abandonment = abandoned / live answers",
+        "inputs": "the traffic assumptions listed per campaign (answer rate, talk, wrap and "
+        "ring times, each with its source), the campaign's pacing and the Tenant's free trunks",
+    },
+    "remote": {
+        "label": "API simulator",
+        "method": "the vendor's own capacity model, run by the API; its method and its "
+        "definitions (e.g. of abandonment) are the vendor's and not visible here",
+        "inputs": "only the pacing (concurrency, algorithm), the call volume the local model "
+        "placed and the carrier limit; it is not sent the answer rate, talk, wrap or ring "
+        "times and uses traffic assumptions of its own",
+    },
+}
+PLAN_USES = "local"
+GAP_ADVICE = (
+    "A large gap usually means the two models assume different traffic: compare the "
+    "answer_rate and talk_time_sec above with the tenant's history (`--from-history`). "
+    "The plan's predictions and its predicted-abandonment warnings use the local model; "
+    "nothing in plan or apply uses the API simulator's figures."
+)
 
 
 def register(sub: Any) -> None:
@@ -225,7 +256,7 @@ def remote_json(result: SimulatorResult | None) -> dict[str, Any] | None:
     if result is None:
         return None
     return {
-        "source": "API simulator (contract §10): the server's own model",
+        "source": "API simulator: the vendor's model, with its own assumptions",
         "abandonment_rate": result.predicted_abandonment_rate,
         "agent_utilization": result.agent_utilization,
         "average_wait_sec": result.average_wait_time_sec,
@@ -236,8 +267,22 @@ def remote_json(result: SimulatorResult | None) -> dict[str, Any] | None:
     }
 
 
+def comparison(local: SimulationResult, remote: SimulatorResult | None) -> dict[str, Any] | None:
+    """How far the API's abandonment is from the local estimate, and whether it is inside
+    the local 95% interval (None without `--remote`)."""
+    if remote is None:
+        return None
+    lo, hi = local.abandonment_rate_ci95
+    theirs = remote.predicted_abandonment_rate
+    return {
+        "abandonment_rate_gap": round(theirs - local.abandonment_rate, 6),
+        "remote_inside_local_ci95": lo <= theirs <= hi,
+    }
+
+
 def report_json(state: DesiredState, runs: list[CampaignRun], args: argparse.Namespace) -> str:
-    """The simulate JSON, as docs/capacity-model.md ("What the model reports") describes it."""
+    """The simulate JSON: figures per campaign with their assumptions, sources, pacing and
+    seed; with `--remote` the API's beside them, a comparison, and what each model is."""
     minutes = args.duration_minutes
     trunks = free_trunks_of(state)
     campaigns = []
@@ -268,6 +313,7 @@ def report_json(state: DesiredState, runs: list[CampaignRun], args: argparse.Nam
                 "seed": r.seed,
                 "local": {"note": _plain_note(r, minutes), **figures_json(r.local)},
                 "remote": remote_json(r.remote),
+                "comparison": comparison(r.local, r.remote),
             }
         )
     data = {
@@ -276,6 +322,8 @@ def report_json(state: DesiredState, runs: list[CampaignRun], args: argparse.Nam
         "seed": args.seed if args.seed is not None else 0,
         "duration_minutes": int(minutes) if float(minutes).is_integer() else minutes,
         "remote_requested": bool(args.remote),
+        "models": {"local": MODELS["local"], "remote": MODELS["remote"] if args.remote else None},
+        "plan_uses": PLAN_USES,
         "campaigns": campaigns,
     }
     return json.dumps(data, indent=2, sort_keys=False) + "\n"
@@ -357,13 +405,36 @@ def report_text(state: DesiredState, runs: list[CampaignRun], args: argparse.Nam
             lines.append(f"  {row[0]:<{w0}}  {row[1]:<{w1}}  {row[2]}".rstrip())
         if r.local.note:
             lines.append(f"  note: {r.local.note}")
+        lines += _gap_lines(r.local, r.remote)
     if args.remote:
-        lines += [
-            "",
-            "The API simulator uses the server's own model and traffic assumptions; its "
-            "figures are shown beside the local ones, not compared with them.",
-        ]
+        lines += ["", *_models_text()]
     return "\n".join(lines) + "\n"
+
+
+def _gap_lines(local: SimulationResult, remote: SimulatorResult | None) -> list[str]:
+    if remote is None:
+        return []
+    lo, hi = local.abandonment_rate_ci95
+    theirs = _pct(remote.predicted_abandonment_rate)
+    where = "inside" if lo <= remote.predicted_abandonment_rate <= hi else "OUTSIDE"
+    return [
+        f"  abandonment: the API simulator's {theirs} is {where} the local model's 95% "
+        f"interval {_pct(lo)}-{_pct(hi)} (see why the two differ, below)"
+    ]
+
+
+def _models_text() -> list[str]:
+    """What each column is, what it assumes, and which one the plan uses."""
+    lines = ["Why the two columns differ:"]
+    for key in ("local", "remote"):
+        model = MODELS[key]
+        text = f"{model['method']}. Inputs: {model['inputs']}."
+        label = f"  {model['label']:<13}  "
+        lines += textwrap.wrap(
+            text, width=92, initial_indent=label, subsequent_indent=" " * len(label)
+        )
+    lines += textwrap.wrap(GAP_ADVICE, width=92, initial_indent="  ", subsequent_indent="  ")
+    return lines
 
 
 def tty_progress(stream: Any) -> Callable[[str, int, int], None] | None:

@@ -162,12 +162,7 @@ def build_plan(
                 change = replace(change, prediction=prediction)
         changes.append(change)
     changes.sort(key=lambda c: change_sort_key(c.kind, c.name, c.action))
-    notes = []
-    if unmanaged:
-        notes.append(
-            f"{len(unmanaged)} live resource(s) are not in the repo and are left alone "
-            "(set `prune: true` in the Tenant spec to delete them)"
-        )
+    # No note for `unmanaged`: the renderers list those resources by name.
     return Plan(
         environment=environment,
         spec_digest=spec_digest,
@@ -178,5 +173,4 @@ def build_plan(
         git_commit=git_commit,
         created_at=created_at,
         tool_version=tool_version,
-        notes=tuple(notes),
     )

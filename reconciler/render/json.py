@@ -1,4 +1,4 @@
-"""The plan as JSON (schemas/plan.schema.json). A pure function."""
+"""The plan as JSON (`schemas/plan.schema.json`). A pure function."""
 
 from __future__ import annotations
 

@@ -27,10 +27,35 @@ def field_line(change: FieldChange) -> tuple[str, str]:
     return "~", f"{change.path}: {value(change.before)} -> {value(change.after)}"
 
 
+# A longer list would bury the plan; `--format json` carries every one.
+UNMANAGED_SHOWN = 20
+
+
+def unmanaged_sentence(plan: Plan) -> str:
+    """Why the live resources listed after it are not touched."""
+    return (
+        f"{len(plan.unmanaged)} live resource(s) are not in the repo and are left alone "
+        "(set `prune: true` in the Tenant spec to delete them):"
+    )
+
+
+def unmanaged_shown(plan: Plan, command: str) -> tuple[tuple[tuple[str, str], ...], str | None]:
+    """The unmanaged (kind, name) pairs to list, and the line saying how many were cut."""
+    shown = plan.unmanaged[:UNMANAGED_SHOWN]
+    rest = len(plan.unmanaged) - len(shown)
+    more = f"... and {rest} more (see `reconciler {command} --format json`)" if rest else None
+    return shown, more
+
+
+def summary_counts(plan: Plan) -> str:
+    """`1 to create, 2 to update, 0 to delete`"""
+    s = plan.summary()
+    return f"{s['create']} to create, {s['update']} to update, {s['delete']} to delete"
+
+
 def summary_line(plan: Plan) -> str:
     """`Plan: 1 to create, 2 to update, 0 to delete.`"""
-    s = plan.summary()
-    return f"Plan: {s['create']} to create, {s['update']} to update, {s['delete']} to delete."
+    return f"Plan: {summary_counts(plan)}."
 
 
 def _pct(x: Any) -> str:

@@ -64,7 +64,10 @@ def test_json_has_the_documented_shape(offline: None, capsys: pytest.CaptureFixt
     assert set(east["local"]) >= LOCAL_KEYS
     assert east["local"]["method"] == "simulation" and east["local"]["replications"] == 3
     assert east["pacing"]["free_trunks"] == 82  # 150 trunks, 45% busy
-    assert east["remote"] is None
+    assert east["remote"] is None and east["comparison"] is None
+    assert data["plan_uses"] == "local"
+    assert set(data["models"]["local"]) == {"label", "method", "inputs"}
+    assert data["models"]["remote"] is None  # no API simulator was asked
     low, high = east["local"]["abandonment_rate_ci95"]
     assert low <= east["local"]["abandonment_rate"] <= high
 
@@ -124,6 +127,50 @@ def test_remote_figures_sit_beside_the_local_ones_never_mixed(
     out = capsys.readouterr().out
     assert "local model" in out and "API simulator" in out
     assert "calls connected           -" in out
+
+
+def test_remote_says_why_the_two_models_differ_and_which_one_the_plan_uses(
+    served: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = simulate_json(capsys, "--campaign", "Collections_East", "--remote")
+    east = data["campaigns"][0]
+    local, remote = east["local"], east["remote"]
+    # The example's predictive campaign: the local model finds (almost) no abandonment
+    # where the API's own model, with its own traffic assumptions, finds several percent.
+    gap = remote["abandonment_rate"] - local["abandonment_rate"]
+    assert east["comparison"]["abandonment_rate_gap"] == pytest.approx(gap, abs=1e-6)
+    low, high = local["abandonment_rate_ci95"]
+    assert east["comparison"]["remote_inside_local_ci95"] is (
+        low <= remote["abandonment_rate"] <= high
+    )
+    assert east["comparison"]["remote_inside_local_ci95"] is False
+    assert data["plan_uses"] == "local"
+    models = data["models"]
+    assert "vendor's own capacity model" in models["remote"]["method"]
+    assert "not sent the answer rate" in models["remote"]["inputs"]
+    assert "traffic assumptions listed per campaign" in models["local"]["inputs"]
+
+    assert main(["simulate", EXAMPLE, *QUICK, "--remote", "--campaign", "Collections_East"]) == 0
+    out = capsys.readouterr().out
+    ours, theirs = f"{low * 100:.2f}%-{high * 100:.2f}%", f"{remote['abandonment_rate'] * 100:.2f}%"
+    assert (
+        f"abandonment: the API simulator's {theirs} is OUTSIDE the local model's 95% interval "
+        f"{ours}"
+    ) in out
+    why = out[out.index("Why the two columns differ:") :]
+    assert "\n  local model    reconciler's own seeded discrete-event simulation" in why
+    assert "\n  API simulator  the vendor's own capacity model" in why
+    words = " ".join(why.split())
+    assert "predictions and its predicted-abandonment warnings use the local model" in words
+    assert "nothing in plan or apply uses the API simulator's figures" in words
+
+
+def test_without_remote_the_text_does_not_explain_a_comparison_it_did_not_make(
+    offline: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["simulate", EXAMPLE, *QUICK, "--campaign", "Collections_East"]) == 0
+    out = capsys.readouterr().out
+    assert "Why the two columns differ" not in out and "API simulator" not in out
 
 
 def test_from_history_names_where_the_answer_rate_came_from(

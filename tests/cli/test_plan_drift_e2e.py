@@ -96,3 +96,42 @@ def test_drift_fails_with_1_when_the_api_is_unreachable(cli_factory: CliFactory)
 
     assert run.code == 1
     assert "error:" in run.err
+
+
+def test_drift_text_speaks_of_drift_and_of_what_apply_would_do(cli_factory: CliFactory) -> None:
+    cli = in_sync(cli_factory)
+    assert cli.run("drift", str(cli.spec)).out.startswith("No drift: the live tenant matches")
+
+    cli.emu.edit_campaign("VIP_Callbacks_West", {"concurrency": {"max_agents": 4}})
+    run = cli.run("drift", str(cli.spec))
+
+    assert run.code == 2
+    lines = run.out.splitlines()
+    assert lines[0].startswith(
+        'Drift detected on "example": the live tenant differs from the specs in 1 resource(s).'
+    )
+    assert "will perform" not in run.out
+    assert "# Campaign.VIP_Callbacks_West differs from the specs: apply would update it" in run.out
+    assert "~ concurrency.max_agents: 4 -> 10" in run.out  # live -> specs
+    assert lines[-1] == (
+        f"To fix it, run `reconciler apply {cli.spec}` (0 to create, 1 to update, 0 to delete), "
+        "or change the specs to adopt the live values."
+    )
+
+
+def test_plan_names_the_live_resources_it_leaves_alone_up_to_20(cli_factory: CliFactory) -> None:
+    seed = desired_seed(token=TOKEN)
+    like = seed["campaigns"][0]
+    seed["campaigns"] += [extra_campaign(f"Legacy_{i:02d}", like) for i in range(23)]
+    cli = cli_factory(seed)
+
+    text = cli.run("plan", str(cli.spec)).out
+    md = cli.run("plan", str(cli.spec), "--format", "markdown").out
+    data = json.loads(cli.run("plan", str(cli.spec), "--format", "json").out)
+
+    assert "Not managed: 23 live resource(s) are not in the repo and are left alone" in text
+    assert '  Campaign "Legacy_19"' in text and "Legacy_20" not in text
+    assert "  ... and 3 more (see `reconciler plan --format json`)" in text
+    assert "- Campaign <code>Legacy_00</code>" in md and "Legacy_20" not in md
+    assert "- ... and 3 more (see `reconciler plan --format json`)" in md
+    assert [u["name"] for u in data["unmanaged"]] == [f"Legacy_{i:02d}" for i in range(23)]

@@ -109,6 +109,14 @@ def warnings() -> Plan:
     return _plan(d, live, PlanOptions(normalizer=rules), w)
 
 
+def unmanaged() -> Plan:
+    """Prune off and more unmanaged live resources than the renderers list by name."""
+    extras = [campaign_json(f"Legacy_{i:02d}") for i in range(23)]
+    live = live_state(campaigns=[campaign_json("A"), *extras], webhooks=[webhook_json("Old_Hook")])
+    d = desired(campaigns=[campaign_json("A", concurrency={"max_agents": 25})])
+    return _plan(d, live)
+
+
 def huge() -> Plan:
     names = [f"Campaign_{i:04d}" for i in range(2000)]
     live = live_state(campaigns=[campaign_json(n) for n in names])
@@ -149,6 +157,7 @@ SCENARIOS: dict[str, Callable[[], Plan]] = {
     "no_change": no_change,
     "sensitive": sensitive,
     "warnings": warnings,
+    "unmanaged": unmanaged,
     "huge": huge,
     "predictions": predictions,
 }

@@ -13,7 +13,7 @@ from reconciler.render.markdown import (
     render_drift_markdown,
     render_plan_markdown,
 )
-from reconciler.render.text import render_plan_text
+from reconciler.render.text import render_drift_text, render_plan_text
 from tests.render.scenarios import SCENARIOS
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -22,6 +22,7 @@ RENDERERS = {
     "plan.color.txt": lambda p: render_plan_text(p, colour=True),
     "plan.md": render_plan_markdown,
     "drift.md": render_drift_markdown,
+    "drift.txt": lambda p: render_drift_text(p),
     "plan.json": render_plan_json,
 }
 _cache: dict[str, Plan] = {}
@@ -36,7 +37,7 @@ def plan_for(name: str) -> Plan:
 @pytest.mark.parametrize("renderer", sorted(RENDERERS))
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_golden(scenario: str, renderer: str, update_goldens: bool) -> None:
-    if scenario == "huge" and renderer in ("plan.txt", "plan.color.txt", "plan.json"):
+    if scenario == "huge" and renderer in ("plan.txt", "plan.color.txt", "plan.json", "drift.txt"):
         pytest.skip("the huge scenario is about Markdown truncation")
     out = RENDERERS[renderer](plan_for(scenario))
     path = GOLDEN / scenario / renderer
