@@ -8,6 +8,7 @@ import json
 import sys
 from typing import Any
 
+from reconciler.cli.arguments import add_time_range
 from reconciler.cli.context import Context, load_context
 
 HELP = "page through the API's audit log, or `audit verify SPEC_DIR` to check the local chain"
@@ -26,8 +27,7 @@ def register(sub: Any) -> None:
         choices=("dialer", "campaign", "webhook"),
         help="only entries about this kind of resource",
     )
-    p.add_argument("--from", dest="start", metavar="ISO8601", help="first entry's time")
-    p.add_argument("--to", dest="end", metavar="ISO8601", help="end of the time range")
+    add_time_range(p, from_help="first entry's time", to_help="end of the time range")
     p.add_argument(
         "--format", choices=("table", "json"), default="table", help="table (default) or json"
     )

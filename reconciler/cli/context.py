@@ -18,6 +18,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from reconciler import __version__
+from reconciler.cli.arguments import OPERATION_TIMEOUT
 from reconciler.desired import DesiredState, load_desired_state
 from reconciler.dialer_v1.api import CarrierCapacity
 from reconciler.dialer_v1.client import ClientOptions, DialerV1Client
@@ -159,7 +160,7 @@ def add_write_options(parser: argparse.ArgumentParser, *, activation: str) -> No
     )
     parser.add_argument(
         "--operation-timeout",
-        type=float,
+        type=OPERATION_TIMEOUT,
         default=300.0,
         metavar="SECONDS",
         help=f"deadline for each {activation} to complete (default 300)",

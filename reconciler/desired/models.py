@@ -30,6 +30,7 @@ MetricName = Literal["efficiency", "abandonmentRate", "answerRate", "averageWait
 EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=128)]
 HHMM = Annotated[str, Field(pattern=r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")]
 ResourceName = Annotated[str, Field(min_length=1, max_length=128)]
+SEED_MAX = 2**63 - 1  # a 64-bit seed; `simulate --seed` takes the same range
 
 
 class SpecModel(BaseModel):
@@ -51,7 +52,7 @@ class SimulationBlock(SpecModel):
     ring_time_sec: Annotated[float, Field(gt=0)] = 20.0
     talk_time_distribution: Literal["exponential", "lognormal"] = "exponential"
     replications: Annotated[int, Field(ge=1, le=1000)] | None = None
-    seed: Annotated[int, Field(ge=0)] | None = None
+    seed: Annotated[int, Field(ge=0, le=SEED_MAX)] | None = None
 
 
 class MetricBound(SpecModel):
