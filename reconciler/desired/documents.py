@@ -17,15 +17,22 @@ from reconciler.desired.models import (
     BODY_MODELS,
     DOCUMENT_MODELS,
     NAMED_BODY_KINDS,
+    CampaignDocument,
     DocumentModel,
+    SettingsDocument,
     TenantDocument,
+    WebhookDocument,
 )
+from reconciler.desired.salvage import judged, salvage
 from reconciler.desired.yaml_reader import Loc, YamlDocument
 
 
 @dataclass(frozen=True)
 class ParsedDocument:
-    """A valid document model and the YAML it came from (for locating later problems)."""
+    """A document's model and the YAML it came from (for locating later problems).
+
+    When the document has errors, its invalid parts are `salvage.UNKNOWN` in the model.
+    """
 
     kind: str
     model: DocumentModel
@@ -46,7 +53,12 @@ class ParsedDocument:
 
 
 def parse_document(doc: YamlDocument, sink: list[Diagnostic]) -> ParsedDocument | None:
-    """Validate one document; problems go to `sink`; None when it has errors."""
+    """Validate one document; problems go to `sink`.
+
+    None when the document is not a mapping of a known kind and apiVersion; otherwise the
+    model, with its invalid parts `UNKNOWN` when it has errors (see `salvage`), so the
+    rules still judge the rest of it.
+    """
     data = doc.data
     if data is None:
         return None  # an empty document (e.g. after a trailing `---`), as kubectl skips it
@@ -63,22 +75,27 @@ def parse_document(doc: YamlDocument, sink: list[Diagnostic]) -> ParsedDocument 
     kind = _check_envelope(doc, data, sink)
     if kind is None:
         return None
-    before = len(sink)
     prepared = _prepare(doc, kind, data, sink)
     model_cls = DOCUMENT_MODELS[kind]
     try:
-        model = model_cls.model_validate(prepared)
+        model: BaseModel = model_cls.model_validate(prepared)
     except ValidationError as exc:
-        for error in exc.errors(include_url=False):
+        errors = exc.errors(include_url=False)
+        model, hidden = salvage(model_cls, prepared, [e["loc"] for e in errors])
+        errors += [_model_check_error(loc, message) for loc, message in hidden]
+        for error in errors:
             diagnostic = _from_pydantic(doc, model_cls, error)
             if diagnostic is not None:
                 sink.append(diagnostic)
-        return None
+    assert isinstance(model, TenantDocument | SettingsDocument | CampaignDocument | WebhookDocument)
     if isinstance(model, TenantDocument):
-        _check_ignore_paths(doc, model, sink)
-    if any(d.severity == "error" for d in sink[before:]):
-        return None
+        judged(_check_ignore_paths, doc, model, sink=sink)
     return ParsedDocument(kind, model, doc)
+
+
+def _model_check_error(loc: Loc, message: str) -> ErrorDetails:
+    """A model's cross-field check that failed on a salvaged part, as pydantic reports one."""
+    return {"type": "value_error", "loc": loc, "msg": message, "input": None}
 
 
 def _check_envelope(doc: YamlDocument, data: dict[str, Any], sink: list[Diagnostic]) -> str | None:
