@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import types
-import typing
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +20,8 @@ from reconciler.desired.models import (
     SettingsDocument,
     TenantDocument,
     WebhookDocument,
+    field_paths,
+    model_in,
 )
 from reconciler.desired.salvage import judged, salvage
 from reconciler.desired.yaml_reader import Loc, YamlDocument
@@ -350,22 +350,6 @@ def _mentioned_child(doc: YamlDocument, loc: Loc, message: str) -> Location | No
     return doc.key_at(best[1]) if best else None
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    """The pydantic model inside an annotation (through Optional, Annotated, list, dict)."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if origin is typing.Annotated:
-        return _model_in(args[0])
-    if origin in (typing.Union, types.UnionType, list, dict):
-        for arg in reversed(args) if origin is dict else args:
-            found = _model_in(arg)
-            if found is not None:
-                return found
-    return None
-
-
 def model_at(model_cls: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
     """The model that validates the mapping at `loc` below `model_cls`."""
     current: type[BaseModel] | None = model_cls
@@ -377,7 +361,7 @@ def model_at(model_cls: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
         info = current.model_fields.get(str(part))
         if info is None:
             return None
-        current = _model_in(info.annotation)
+        current = model_in(info.annotation)
     return current
 
 
@@ -405,6 +389,8 @@ def _check_ignore_paths(doc: YamlDocument, model: TenantDocument, sink: list[Dia
 
 
 def _path_problem(body: type[BaseModel], path: str) -> str | None:
+    if path in field_paths(body):
+        return None
     current: type[BaseModel] | None = body
     walked: list[str] = []
     for part in path.split("."):
@@ -418,5 +404,5 @@ def _path_problem(body: type[BaseModel], path: str) -> str | None:
                 f": did you mean `{'.'.join([*walked, guess])}`?" if guess else ""
             )
         walked.append(part)
-        current = _model_in(current.model_fields[part].annotation)
+        current = model_in(current.model_fields[part].annotation)
     return None
