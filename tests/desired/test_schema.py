@@ -28,11 +28,13 @@ from reconciler.desired.schema import (
 from reconciler.desired.yaml_reader import discover, read_file
 from reconciler.dialer_v1.bodies import CampaignBody, minutes_of_day
 from tests.desired.test_properties import (
-    INVALID,
+    FIELD_AND_BAD_VALUE,
     PROPERTY_SETTINGS,
     SIMULATIONS,
     VERIFIES,
+    _blocks,
     _document,
+    _with_bad_value,
     campaign_bodies,
 )
 
@@ -148,34 +150,18 @@ def test_the_beyond_list_names_only_cases_of_the_corpus() -> None:
 def test_the_schemas_accept_every_valid_campaign(
     body: CampaignBody, simulation: SimulationBlock | None, verify: VerifyBlock | None
 ) -> None:
-    extra: dict[str, Any] = {}
-    if simulation is not None:
-        extra["simulation"] = simulation.model_dump(mode="json", exclude_none=True)
-    if verify is not None:
-        extra["verify"] = verify.model_dump(mode="json", exclude_none=True)
-    assert _schema_errors(_document(body, extra)) == []
+    assert _schema_errors(_document(body, _blocks(simulation, verify))) == []
 
 
 @PROPERTY_SETTINGS
-@given(
-    body=campaign_bodies(),
-    field_and_value=st.integers(0, len(INVALID) - 1).flatmap(
-        lambda i: st.tuples(st.just(INVALID[i][0]), INVALID[i][1])
-    ),
-)
+@given(body=campaign_bodies(), field_and_value=FIELD_AND_BAD_VALUE)
 def test_the_schemas_reject_every_value_out_of_the_contract(
     body: CampaignBody, field_and_value: tuple[str, Any]
 ) -> None:
     field, value = field_and_value
     # JSON has one kind of number: 3.0 is the integer 3 to a schema, not to the tool.
     assume(not (isinstance(value, float) and value.is_integer()))
-    document = _document(body, {})
-    parent = document["spec"]
-    for section in ("concurrency", "algorithm"):
-        if field in document["spec"][section]:
-            parent = document["spec"][section]
-    parent[field] = value
-    assert _schema_errors(document) != []
+    assert _schema_errors(_with_bad_value(body, field, value)) != []
 
 
 def test_a_tenant_may_narrow_the_law_in_the_schema_too() -> None:
