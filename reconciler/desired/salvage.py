@@ -5,7 +5,7 @@ errors. Terraform keeps evaluating a configuration with errors by giving every i
 expression an *unknown* value: checks that need it are skipped, the others run. Same here:
 every part of a document at or around a validation error becomes `UNKNOWN`, the valid parts
 keep their values, and a rule that touches `UNKNOWN` (compares it, formats it, reads an
-attribute...) raises `UnknownValue`, which drops that rule's findings for the run (`judged`).
+attribute...) raises `UnknownValue`, which stops that rule there (`judged`).
 
 "Around" an error includes the fields *left out* of a mapping with an error: a default is no
 evidence of what the user meant when the mapping also holds a misspelt key (a typo'd
@@ -15,6 +15,7 @@ reports a problem the user did not write; it only stays silent until the error i
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -75,13 +76,13 @@ def salvage(
 
 
 def judged(check: Callable[..., None], *args: Any, sink: list[Diagnostic]) -> None:
-    """Run one rule; its findings count only if it never touched an unknown value."""
-    found: list[Diagnostic] = []
-    try:
-        check(*args, found)
-    except UnknownValue:
-        return
-    sink.extend(found)
+    """Run one rule until it touches an unknown value, if it does.
+
+    What it reported before stands: each finding was worded from the values it used, and
+    every one of those was known (using an unknown one raises first).
+    """
+    with contextlib.suppress(UnknownValue):
+        check(*args, sink)
 
 
 def given(value: T) -> T:
