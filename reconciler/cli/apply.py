@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from reconciler.cli.arguments import WATCH_SECONDS
 from reconciler.cli.context import (
     TOOL_VERSION,
     Context,
@@ -62,7 +63,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--verify-watch-seconds",
-        type=float,
+        type=WATCH_SECONDS,
         metavar="SECONDS",
         help="watch every guarded campaign this long instead of its watch_seconds "
         "(the interval shrinks to fit); for CI and demos",

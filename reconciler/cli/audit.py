@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from reconciler.cli.arguments import add_time_range
 from reconciler.cli.context import Context, load_context
 from reconciler.cli.query import explain_refusal
 from reconciler.dialer_v1.errors import ValidationError
@@ -74,8 +75,7 @@ def register(sub: Any) -> None:
         choices=("dialer", "campaign", "webhook"),
         help="only entries about this kind of resource",
     )
-    p.add_argument("--from", dest="start", metavar="ISO8601", help="first entry's time")
-    p.add_argument("--to", dest="end", metavar="ISO8601", help="end of the time range")
+    add_time_range(p, from_help="first entry's time", to_help="end of the time range")
     p.add_argument(
         "--format", choices=("table", "json"), default="table", help="table (default) or json"
     )

@@ -26,6 +26,7 @@ from reconciler.ci.player import (
     play_plan,
 )
 from reconciler.ci.workflow import FAILURE, SKIPPED
+from reconciler.cli.arguments import PULL_REQUEST
 
 HELP = "play the plan, apply or drift workflow locally (GitHub stood in by a local file)"
 EPILOG = """\
@@ -50,7 +51,7 @@ def register(sub: Any) -> None:
     kinds.required = True
     plan = kinds.add_parser("plan", help="plan.yml for a pull request from --base to --head")
     plan.add_argument("--base", required=True, help="the pull request's base (commit or branch)")
-    plan.add_argument("--pr", type=int, default=1, help="pull request number (default: 1)")
+    plan.add_argument("--pr", type=PULL_REQUEST, default=1, help="pull request number (default: 1)")
     apply = kinds.add_parser("apply", help="apply.yml for a push to main, or on demand")
     which = apply.add_mutually_exclusive_group(required=True)
     which.add_argument("--before", help="the commit before the push (a push event)")

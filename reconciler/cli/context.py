@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from reconciler import __version__
+from reconciler.cli.arguments import OPERATION_TIMEOUT
 from reconciler.desired import DesiredState, load_desired_state
 from reconciler.dialer_v1.client import ClientOptions, DialerV1Client
 from reconciler.dialer_v1.kinds import DIALER_V1
@@ -168,7 +169,7 @@ def add_write_options(parser: argparse.ArgumentParser, *, activation: str) -> No
     )
     parser.add_argument(
         "--operation-timeout",
-        type=float,
+        type=OPERATION_TIMEOUT,
         default=300.0,
         metavar="SECONDS",
         help=f"deadline for each {activation} to complete (default 300)",

@@ -7,6 +7,12 @@ import asyncio
 import signal
 from pathlib import Path
 
+from reconciler.cli.arguments import (
+    EMULATOR_OPERATION_SECONDS,
+    PER_MINUTE_LIMIT,
+    PORT,
+    TOKEN_TTL_SECONDS,
+)
 from reconciler.errors import ConfigError
 from reconciler.net import is_loopback_host
 
@@ -20,19 +26,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "Without --client-id/--client-secret any credentials are accepted.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8080, help="port (0: pick a free one)")
+    parser.add_argument("--port", type=PORT, default=8080, help="port (0: pick a free one)")
     parser.add_argument("--seed", type=Path, help="seed document (YAML or JSON) of the tenant")
     parser.add_argument("--client-id", help="the only client id accepted")
     parser.add_argument("--client-secret", help="the only client secret accepted")
     parser.add_argument(
         "--operation-seconds",
-        type=float,
+        type=EMULATOR_OPERATION_SECONDS,
         default=0.2,
         help="how long an activation stays IN_PROGRESS",
     )
-    parser.add_argument("--write-limit", type=int, default=100, help="writes per minute")
-    parser.add_argument("--read-limit", type=int, default=1000, help="reads per minute")
-    parser.add_argument("--token-ttl", type=int, default=3600, help="token lifetime, seconds")
+    parser.add_argument(
+        "--write-limit", type=PER_MINUTE_LIMIT, default=100, help="writes per minute"
+    )
+    parser.add_argument(
+        "--read-limit", type=PER_MINUTE_LIMIT, default=1000, help="reads per minute"
+    )
+    parser.add_argument(
+        "--token-ttl", type=TOKEN_TTL_SECONDS, default=3600, help="token lifetime, seconds"
+    )
     parser.add_argument(
         "--deliver-webhooks",
         action="store_true",

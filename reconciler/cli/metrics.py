@@ -16,6 +16,7 @@ import json
 import sys
 from typing import Any, cast
 
+from reconciler.cli.arguments import PAGE_SIZE, add_time_range
 from reconciler.cli.context import Context, add_spec_dir, load_context
 from reconciler.cli.query import QueryOptions, explain_refusal
 from reconciler.dialer_v1.api import METRIC_NAMES, MetricName
@@ -44,8 +45,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--group-by", choices=("hour", "day"), default="hour", help="interval size (default hour)"
     )
-    p.add_argument("--from", dest="start", metavar="ISO8601", help="first interval (inclusive)")
-    p.add_argument("--to", dest="end", metavar="ISO8601", help="end of the last interval")
+    add_time_range(p, from_help="first interval (inclusive)", to_help="end of the last interval")
     p.add_argument(
         "--format",
         choices=("table", "csv", "json", "markdown"),
@@ -53,15 +53,13 @@ def register(sub: Any) -> None:
         help="table (default), csv, json, or markdown with a Mermaid chart",
     )
     p.add_argument(
-        "--page-size", type=int, default=500, metavar="N", help="rows per API page (1-500)"
+        "--page-size", type=PAGE_SIZE, default=500, metavar="N", help="rows per API page (1-500)"
     )
     p.set_defaults(func=run)
 
 
 async def fetch(ctx: Context, args: argparse.Namespace) -> tuple[str, list[MetricRow]]:
     """The campaign's live id and every row the API returns, all pages followed."""
-    if not 1 <= args.page_size <= 500:
-        raise ConfigError(f"--page-size must be 1-500, not {args.page_size}")
     metrics = cast(list[MetricName], list(dict.fromkeys(args.metric or METRIC_NAMES)))
     async with ctx.client() as api:
         campaign_id = None

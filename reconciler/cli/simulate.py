@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from reconciler.capacity import Pacing, SimulationResult, Traffic, simulate
+from reconciler.cli.arguments import DURATION_MINUTES, REPLICATIONS, SEED
 from reconciler.cli.context import Context, add_spec_dir, load_context
 from reconciler.desired import CampaignDoc, DesiredState
 from reconciler.dialer_v1.api import DialerApi, SimulatorRequest, SimulatorResult
@@ -75,17 +76,17 @@ def register(sub: Any) -> None:
         metavar="NAME",
         help="simulate this campaign (repeatable; default: every campaign)",
     )
-    p.add_argument("--seed", type=int, help="random seed (default: the block's seed, else 0)")
+    p.add_argument("--seed", type=SEED, help="random seed (default: the block's seed, else 0)")
     p.add_argument(
         "--duration-minutes",
-        type=_positive,
+        type=DURATION_MINUTES,
         default=60.0,
         metavar="M",
         help="simulated time per replication (default 60)",
     )
     p.add_argument(
         "--replications",
-        type=int,
+        type=REPLICATIONS,
         metavar="R",
         help=f"independent replications (default: the block's, else {DEFAULT_REPLICATIONS})",
     )
@@ -101,13 +102,6 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--format", choices=("text", "json"), default="text", help="text table or JSON")
     p.set_defaults(func=run)
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, not {text}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -154,8 +148,6 @@ def selected(state: DesiredState, names: list[str] | None) -> list[CampaignDoc]:
 
 def prepare(state: DesiredState, args: argparse.Namespace) -> list[CampaignRun]:
     """Inputs for every selected campaign, from the specs and the flags."""
-    if args.replications is not None and args.replications < 1:
-        raise ConfigError("--replications must be >= 1")
     runs = []
     for doc in selected(state, args.campaign):
         block = state.simulation_for(doc.name)

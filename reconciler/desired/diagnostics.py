@@ -68,8 +68,15 @@ class Diagnostic:
 
 
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
-    """Diagnostics in report order, exact duplicates removed."""
-    return tuple(sorted(set(diagnostics), key=Diagnostic.sort_key))
+    """Diagnostics in report order; one per message and place (the first code's)."""
+    said: set[tuple[str, int, int, Severity, str]] = set()
+    kept = []
+    for d in sorted(set(diagnostics), key=Diagnostic.sort_key):
+        what = (d.path, d.line, d.col, d.severity, d.message)
+        if what not in said:
+            said.add(what)
+            kept.append(d)
+    return tuple(kept)
 
 
 def errors_of(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import types
-import typing
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,15 +15,24 @@ from reconciler.desired.models import (
     BODY_MODELS,
     DOCUMENT_MODELS,
     NAMED_BODY_KINDS,
+    CampaignDocument,
     DocumentModel,
+    SettingsDocument,
     TenantDocument,
+    WebhookDocument,
+    field_paths,
+    model_in,
 )
+from reconciler.desired.salvage import judged, salvage
 from reconciler.desired.yaml_reader import Loc, YamlDocument
 
 
 @dataclass(frozen=True)
 class ParsedDocument:
-    """A valid document model and the YAML it came from (for locating later problems)."""
+    """A document's model and the YAML it came from (for locating later problems).
+
+    When the document has errors, its invalid parts are `salvage.UNKNOWN` in the model.
+    """
 
     kind: str
     model: DocumentModel
@@ -46,7 +53,12 @@ class ParsedDocument:
 
 
 def parse_document(doc: YamlDocument, sink: list[Diagnostic]) -> ParsedDocument | None:
-    """Validate one document; problems go to `sink`; None when it has errors."""
+    """Validate one document; problems go to `sink`.
+
+    None when the document is not a mapping of a known kind and apiVersion; otherwise the
+    model, with its invalid parts `UNKNOWN` when it has errors (see `salvage`), so the
+    rules still judge the rest of it.
+    """
     data = doc.data
     if data is None:
         return None  # an empty document (e.g. after a trailing `---`), as kubectl skips it
@@ -63,22 +75,27 @@ def parse_document(doc: YamlDocument, sink: list[Diagnostic]) -> ParsedDocument 
     kind = _check_envelope(doc, data, sink)
     if kind is None:
         return None
-    before = len(sink)
     prepared = _prepare(doc, kind, data, sink)
     model_cls = DOCUMENT_MODELS[kind]
     try:
-        model = model_cls.model_validate(prepared)
+        model: BaseModel = model_cls.model_validate(prepared)
     except ValidationError as exc:
-        for error in exc.errors(include_url=False):
+        errors = exc.errors(include_url=False)
+        model, hidden = salvage(model_cls, prepared, [e["loc"] for e in errors])
+        errors += [_model_check_error(loc, message) for loc, message in hidden]
+        for error in errors:
             diagnostic = _from_pydantic(doc, model_cls, error)
             if diagnostic is not None:
                 sink.append(diagnostic)
-        return None
+    assert isinstance(model, TenantDocument | SettingsDocument | CampaignDocument | WebhookDocument)
     if isinstance(model, TenantDocument):
-        _check_ignore_paths(doc, model, sink)
-    if any(d.severity == "error" for d in sink[before:]):
-        return None
+        judged(_check_ignore_paths, doc, model, sink=sink)
     return ParsedDocument(kind, model, doc)
+
+
+def _model_check_error(loc: Loc, message: str) -> ErrorDetails:
+    """A model's cross-field check that failed on a salvaged part, as pydantic reports one."""
+    return {"type": "value_error", "loc": loc, "msg": message, "input": None}
 
 
 def _check_envelope(doc: YamlDocument, data: dict[str, Any], sink: list[Diagnostic]) -> str | None:
@@ -333,22 +350,6 @@ def _mentioned_child(doc: YamlDocument, loc: Loc, message: str) -> Location | No
     return doc.key_at(best[1]) if best else None
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    """The pydantic model inside an annotation (through Optional, Annotated, list, dict)."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if origin is typing.Annotated:
-        return _model_in(args[0])
-    if origin in (typing.Union, types.UnionType, list, dict):
-        for arg in reversed(args) if origin is dict else args:
-            found = _model_in(arg)
-            if found is not None:
-                return found
-    return None
-
-
 def model_at(model_cls: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
     """The model that validates the mapping at `loc` below `model_cls`."""
     current: type[BaseModel] | None = model_cls
@@ -360,7 +361,7 @@ def model_at(model_cls: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
         info = current.model_fields.get(str(part))
         if info is None:
             return None
-        current = _model_in(info.annotation)
+        current = model_in(info.annotation)
     return current
 
 
@@ -388,6 +389,8 @@ def _check_ignore_paths(doc: YamlDocument, model: TenantDocument, sink: list[Dia
 
 
 def _path_problem(body: type[BaseModel], path: str) -> str | None:
+    if path in field_paths(body):
+        return None
     current: type[BaseModel] | None = body
     walked: list[str] = []
     for part in path.split("."):
@@ -401,5 +404,5 @@ def _path_problem(body: type[BaseModel], path: str) -> str | None:
                 f": did you mean `{'.'.join([*walked, guess])}`?" if guess else ""
             )
         walked.append(part)
-        current = _model_in(current.model_fields[part].annotation)
+        current = model_in(current.model_fields[part].annotation)
     return None

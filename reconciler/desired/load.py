@@ -70,9 +70,11 @@ def validate_spec_dir(
     sink: list[Diagnostic] = []
     parsed: list[ParsedDocument] = []
     digest = hashlib.sha256()
+    all_read = True  # every document was read and is of a known kind
     for spec_file in files:
         raw, documents, problems = read_file(spec_file, max_file_bytes)
         sink.extend(problems)
+        all_read = all_read and not errors_of(problems)
         if raw is not None:
             _digest_file(digest, spec_file.relative, raw)
         if raw is not None and not problems and all(d.data is None for d in documents):
@@ -90,7 +92,9 @@ def validate_spec_dir(
                 # The model holds the values now; keep only the positions (memory: 10,000
                 # campaign files would otherwise hold every plain-data tree until the end).
                 parsed.append(replace(result, yaml=replace(result.yaml, data=None)))
-    check_all(parsed, sink, display)
+            elif document.data is not None:
+                all_read = False
+    check_all(parsed, sink, display, all_read=all_read)
     diagnostics = sort_diagnostics(sink)
     if errors_of(diagnostics):
         return None, diagnostics

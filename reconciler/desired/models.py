@@ -7,7 +7,11 @@ a quoted "50" for an integer is an error, not a silent conversion.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import functools
+import types
+import typing
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -28,6 +32,17 @@ MetricName = Literal["efficiency", "abandonmentRate", "answerRate", "averageWait
 EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=128)]
 HHMM = Annotated[str, Field(pattern=r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")]
 ResourceName = Annotated[str, Field(min_length=1, max_length=128)]
+SEED_MAX = 2**63 - 1  # a 64-bit seed; `simulate --seed` takes the same range
+
+# Plain http:// only to loopback: the validators check it with `ipaddress`; for the JSON
+# Schemas a pattern says what it can (localhost in any case, 127.x.x.x, and, looser than
+# the tool, any bracketed IPv6 literal), optionally with user info and a port.
+_LOOPBACK = (
+    r"(?:[^\s/@]*@)?(?:[Ll][Oo][Cc][Aa][Ll][Hh][Oo][Ss][Tt]|127(?:\.[0-9]+){3}|\[[^\]\s/]*\])"
+    r"(?::[^\s/?#@]*)?(?:[/?#][^\s]*)?"
+)
+BASE_URL_SCHEMA = rf"^(?:https://[^\s/]+(?:/[^\s]*)?|http://{_LOOPBACK})$"
+WEBHOOK_URL_SCHEMA = rf"^(?:https://[^\s]+|http://{_LOOPBACK})$"
 
 
 class SpecModel(BaseModel):
@@ -49,11 +64,20 @@ class SimulationBlock(SpecModel):
     ring_time_sec: Annotated[float, Field(gt=0)] = 20.0
     talk_time_distribution: Literal["exponential", "lognormal"] = "exponential"
     replications: Annotated[int, Field(ge=1, le=1000)] | None = None
-    seed: Annotated[int, Field(ge=0)] | None = None
+    seed: Annotated[int, Field(ge=0, le=SEED_MAX)] | None = None
 
 
 class MetricBound(SpecModel):
     """Bounds on one analytics metric; at least one of `max` and `min`."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": [bound], "properties": {bound: {"type": "number"}}}
+                for bound in ("max", "min")
+            ]
+        }
+    )
 
     max: float | None = None
     min: float | None = None
@@ -138,8 +162,21 @@ class Compliance(SpecModel):
         return value
 
 
+def _ignore_paths_schema(schema: dict[str, Any]) -> None:
+    # The paths each kind may name, as `_check_ignore_paths` decides (BODY_MODELS is below).
+    schema["allOf"] = [
+        {
+            "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+            "then": {"properties": {"paths": {"items": {"enum": sorted(field_paths(body))}}}},
+        }
+        for kind, body in BODY_MODELS.items()
+    ]
+
+
 class IgnoreDifference(SpecModel):
     """Fields a team leaves unmanaged (as Argo CD's ignoreDifferences)."""
+
+    model_config = ConfigDict(json_schema_extra=_ignore_paths_schema)
 
     kind: Literal["Campaign", "DialerSettings", "Webhook"]
     name: Annotated[str, Field(min_length=1)] | None = None  # an fnmatch glob; all when absent
@@ -150,7 +187,16 @@ class TenantSpec(SpecModel):
     """The Tenant document's spec: tool-only, never sent to the API."""
 
     # No default: the modelled API has no public host (CXONE_BASE_URL or this, required).
-    base_url: Annotated[str, Field(pattern=r"^https?://[^\s/]+(?:/[^\s]*)?$")] | None = None
+    base_url: (
+        Annotated[
+            str,
+            Field(
+                pattern=r"^https?://[^\s/]+(?:/[^\s]*)?$",
+                json_schema_extra={"pattern": BASE_URL_SCHEMA},
+            ),
+        ]
+        | None
+    ) = None
     credentials: Credentials = Credentials()
     carrier: Carrier | None = None
     compliance: Compliance = Compliance()
@@ -180,8 +226,14 @@ class WebhookAuthSpec(SpecModel):
     token_from: WebhookTokenRef
 
 
+def _webhook_url_schema(schema: dict[str, Any]) -> None:
+    schema["properties"]["url"]["pattern"] = WEBHOOK_URL_SCHEMA
+
+
 class WebhookSpec(WebhookBody):
     """The webhook body as written in YAML: `auth.token_from` replaces `auth.token`."""
+
+    model_config = ConfigDict(json_schema_extra=_webhook_url_schema)
 
     auth: WebhookAuthSpec  # type: ignore[assignment]
 
@@ -256,6 +308,39 @@ BODY_MODELS: dict[str, type[BaseModel]] = {
     "Campaign": CampaignBody,
     "Webhook": WebhookBody,
 }
+
+
+def model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation (through Optional, Annotated, list, dict)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return model_in(args[0])
+    if origin in (typing.Union, types.UnionType, list, dict):
+        for arg in reversed(args) if origin is dict else args:
+            found = model_in(arg)
+            if found is not None:
+                return found
+    return None
+
+
+@functools.cache
+def field_paths(body: type[BaseModel]) -> frozenset[str]:
+    """Every dotted path `ignore_differences` may name in `body`: its fields (but the
+    top-level `name`, the identity) and, through nested models, theirs."""
+
+    def walk(model: type[BaseModel], prefix: str) -> Iterator[str]:
+        for name, info in model.model_fields.items():
+            if prefix or name != "name":
+                yield prefix + name
+                inner = model_in(info.annotation)
+                if inner is not None:
+                    yield from walk(inner, f"{prefix}{name}.")
+
+    return frozenset(walk(body, ""))
+
 
 # Kinds whose spec is an API body named by `metadata.name`.
 NAMED_BODY_KINDS = frozenset({"DialerSettings", "Campaign", "Webhook"})

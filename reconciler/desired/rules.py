@@ -1,14 +1,14 @@
-"""Cross-document, regulatory, capacity and pacing rules (all offline).
+"""Cross-document, regulatory, pacing and verify rules (all offline); capacity: trunks.py.
 
 Each rule reads the validated documents and appends located diagnostics; none stops the
-others, so one run reports every problem.
+others, so one run reports every problem. Every rule runs through `judged`: on a document
+with errors (rebuilt by salvage.py) a rule that needs an invalid value is skipped, never
+guessed, and the others still run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from collections.abc import Callable, Sequence
 
 from reconciler.desired.desired_state import merge_verify
 from reconciler.desired.diagnostics import Diagnostic, Location
@@ -21,51 +21,43 @@ from reconciler.desired.jurisdictions import (
 )
 from reconciler.desired.models import (
     CampaignDocument,
-    Carrier,
     HoursWindow,
     SettingsDocument,
     TenantDocument,
+    VerifyBlock,
 )
-from reconciler.dialer_v1.bodies import Algorithm, CampaignBody, Concurrency, minutes_of_day
+from reconciler.desired.salvage import UNKNOWN, given, judged, known
+from reconciler.desired.trunks import check_capacity
+from reconciler.dialer_v1.bodies import CampaignBody, SettingsBody, minutes_of_day
 
-# Calling windows repeat daily in local time but shift against UTC with daylight saving,
-# and zones change on different dates (the US three weeks before the EU in March, a week
-# after it in autumn; the southern hemisphere the other way). Overlaps are compared on one
-# day of each distinct combination of the campaigns' UTC offsets over a reference year.
-REFERENCE_YEAR = 2025
-_DAY = 24 * 60
+SINGLETON_KINDS = ("Tenant", "DialerSettings")
 
-
-def reference_dates(zones: Sequence[str]) -> list[date]:
-    """One day per distinct combination of the zones' UTC offsets in the reference year."""
-    tzs = [ZoneInfo(z) for z in sorted(set(zones))]
-    seen: dict[tuple[timedelta | None, ...], date] = {}
-    day = date(REFERENCE_YEAR, 1, 1)
-    while day.year == REFERENCE_YEAR:
-        noon = datetime(day.year, day.month, day.day, 12)
-        offsets = tuple(noon.replace(tzinfo=tz).utcoffset() for tz in tzs)
-        seen.setdefault(offsets, day)
-        day += timedelta(days=1)
-    return sorted(seen.values())
+# A rule about one document: (document, the Tenant's model if any, sink).
+DocumentRule = Callable[[ParsedDocument, TenantDocument | None, list[Diagnostic]], None]
 
 
-def check_all(docs: Sequence[ParsedDocument], sink: list[Diagnostic], spec_dir: str) -> None:
-    """Run every rule over the documents of one spec directory."""
+def check_all(
+    docs: Sequence[ParsedDocument], sink: list[Diagnostic], spec_dir: str, *, all_read: bool
+) -> None:
+    """Run every rule over the documents of one spec directory.
+
+    `all_read` is false when a file or document could not be read as one of the kinds:
+    without a Tenant among the rest, that one may have been the Tenant, so the rules that
+    depend on it (the jurisdiction, the carrier...) are skipped rather than judged by the
+    defaults.
+    """
     unique = check_unique(docs, sink)
     tenant = next((d for d in unique if d.kind == "Tenant"), None)
-    tenant_model = tenant.model if tenant is not None else None
-    assert tenant_model is None or isinstance(tenant_model, TenantDocument)
-    jurisdiction = JURISDICTIONS[
-        tenant_model.spec.compliance.jurisdiction if tenant_model else DEFAULT_JURISDICTION
-    ]
-    if tenant is not None and tenant_model is not None:
-        check_tenant_policy(tenant, tenant_model, jurisdiction, sink)
+    tenant_model = tenant.model if tenant is not None else None if all_read else UNKNOWN
+    assert (
+        tenant_model is None or tenant_model is UNKNOWN or isinstance(tenant_model, TenantDocument)
+    )
+    if tenant is not None:
+        for tenant_rule in (check_tenant_abandonment_cap, check_tenant_calling_hours):
+            judged(tenant_rule, tenant, tenant_model, sink=sink)
     for doc in unique:
-        if isinstance(doc.model, SettingsDocument | CampaignDocument):
-            check_regulatory(doc, tenant_model, jurisdiction, sink)
-            check_pacing(doc, sink)
-        if isinstance(doc.model, CampaignDocument):
-            check_verify(doc, tenant_model, sink)
+        for rule in DOCUMENT_RULES.get(doc.kind, ()):
+            judged(rule, doc, tenant_model, sink=sink)
     check_capacity(unique, tenant, tenant_model, sink, spec_dir)
 
 
@@ -74,15 +66,14 @@ def check_unique(docs: Sequence[ParsedDocument], sink: list[Diagnostic]) -> list
     seen: dict[tuple[str, str], ParsedDocument] = {}
     kept: list[ParsedDocument] = []
     for doc in docs:
-        singleton = doc.kind in ("Tenant", "DialerSettings")
-        key = (doc.kind, "" if singleton else doc.name)
-        first = seen.get(key)
-        if first is None:
-            seen[key] = doc
+        if not known(_identity, doc):
+            kept.append(doc)  # its name is in error (reported): nothing to compare
+            continue
+        first = seen.setdefault(_identity(doc), doc)
+        if first is doc:
             kept.append(doc)
             continue
-        where = doc.key(("metadata", "name"))
-        if singleton:
+        if doc.kind in SINGLETON_KINDS:
             message = (
                 f"a second {doc.kind} document (the first is at {first.yaml.start.render()}):"
                 f" at most one {doc.kind} per directory"
@@ -94,16 +85,31 @@ def check_unique(docs: Sequence[ParsedDocument], sink: list[Diagnostic]) -> list
                 f" {first.key(('metadata', 'name')).render()})"
             )
             hint = "names are the identity on the API: rename or remove one"
+            where = doc.key(("metadata", "name"))
             sink.append(Diagnostic.at(where, "error", "duplicate-name", message, hint))
     return kept
 
 
-def check_tenant_policy(
-    tenant: ParsedDocument, model: TenantDocument, rules: Jurisdiction, sink: list[Diagnostic]
+def _identity(doc: ParsedDocument) -> tuple[str, str]:
+    return (doc.kind, "" if doc.kind in SINGLETON_KINDS else doc.name)
+
+
+def _jurisdiction(tenant: TenantDocument | None) -> Jurisdiction:
+    return JURISDICTIONS[tenant.spec.compliance.jurisdiction if tenant else DEFAULT_JURISDICTION]
+
+
+def _body(doc: ParsedDocument) -> SettingsBody:
+    model = doc.model
+    assert isinstance(model, SettingsDocument | CampaignDocument)
+    return given(model.spec)
+
+
+def check_tenant_abandonment_cap(
+    tenant: ParsedDocument, model: TenantDocument, sink: list[Diagnostic]
 ) -> None:
-    """The tenant's own policy may narrow the law, never widen it."""
-    compliance = model.spec.compliance
-    cap = compliance.max_abandonment_rate
+    """The tenant's own abandonment cap may narrow the law's, never widen it."""
+    rules = _jurisdiction(model)
+    cap = model.spec.compliance.max_abandonment_rate
     if cap is not None and cap > rules.abandonment_cap:
         where = tenant.at(("spec", "compliance", "max_abandonment_rate"))
         sink.append(
@@ -116,7 +122,14 @@ def check_tenant_policy(
                 f"lower it to at most {rules.abandonment_cap:g}",
             )
         )
-    window = compliance.calling_hours
+
+
+def check_tenant_calling_hours(
+    tenant: ParsedDocument, model: TenantDocument, sink: list[Diagnostic]
+) -> None:
+    """The tenant's own calling window must lie inside the law's."""
+    rules = _jurisdiction(model)
+    window = model.spec.compliance.calling_hours
     if window is not None and rules.calling_window is not None:
         legal = rules.calling_window
         if not _inside(window.start, window.end, legal.start, legal.end):
@@ -139,22 +152,18 @@ def _inside(start: str, end: str, outer_start: str, outer_end: str) -> bool:
     ) <= minutes_of_day(outer_end)
 
 
-def check_regulatory(
-    doc: ParsedDocument,
-    tenant: TenantDocument | None,
-    rules: Jurisdiction,
-    sink: list[Diagnostic],
+def check_abandonment(
+    doc: ParsedDocument, tenant: TenantDocument | None, sink: list[Diagnostic]
 ) -> None:
-    """Abandonment cap, connect window, calling hours and DNC lists for one body."""
-    model = doc.model
-    assert isinstance(model, SettingsDocument | CampaignDocument)
-    body = model.spec
-    algorithm = body.algorithm
+    """The abandonment target within the law's cap and the tenant's own."""
+    rules = _jurisdiction(tenant)
+    body = _body(doc)
+    target = body.algorithm.abandonment_rate_target
+    where = doc.at(("spec", "algorithm", "abandonment_rate_target"))
     code = rules.code.lower()
-    target_loc = ("spec", "algorithm", "abandonment_rate_target")
     own_cap = tenant.spec.compliance.max_abandonment_rate if tenant else None
     cap = min(rules.abandonment_cap, own_cap) if own_cap is not None else rules.abandonment_cap
-    if algorithm.abandonment_rate_target > cap:
+    if target > cap:
         whose = (
             f"the tenant's max_abandonment_rate {cap:g}"
             if cap < rules.abandonment_cap
@@ -162,23 +171,32 @@ def check_regulatory(
         )
         sink.append(
             Diagnostic.at(
-                doc.at(target_loc),
+                where,
                 "error",
                 f"{code}-abandonment-cap",
-                f"abandonment_rate_target {algorithm.abandonment_rate_target:g} is above {whose}",
+                f"abandonment_rate_target {target:g} is above {whose}",
                 f"set abandonment_rate_target to at most {cap:g}",
             )
         )
     elif rules.abandonment_always_warn and body.type == "predictive":
         sink.append(
             Diagnostic.at(
-                doc.at(target_loc),
+                where,
                 "warning",
                 f"{code}-abandonment-not-safe-harbour",
                 f"predictive dialing: {rules.abandonment_source}; Ofcom may act on"
                 " abandoned calls even below the cap",
             )
         )
+
+
+def check_warm_line(
+    doc: ParsedDocument, tenant: TenantDocument | None, sink: list[Diagnostic]
+) -> None:
+    """A warm line held past the connect window still counts as an abandoned call."""
+    rules = _jurisdiction(tenant)
+    body = _body(doc)
+    algorithm = body.algorithm
     if body.type == "predictive" and algorithm.warm_line_timeout_sec > rules.connect_window_sec:
         sink.append(
             Diagnostic.at(
@@ -190,53 +208,72 @@ def check_regulatory(
                 " calls held longer still count as abandoned",
             )
         )
-    if isinstance(body, CampaignBody):
-        window = tenant.spec.compliance.calling_hours if tenant else None
-        _check_calling_hours(doc, body, rules, window, sink)
-        _check_dnc(doc, body, rules, sink)
 
 
-def _check_calling_hours(
-    doc: ParsedDocument,
-    body: CampaignBody,
-    rules: Jurisdiction,
-    tenant_window: HoursWindow | None,
-    sink: list[Diagnostic],
+def check_calling_hours(
+    doc: ParsedDocument, tenant: TenantDocument | None, sink: list[Diagnostic]
 ) -> None:
+    """Each end of the campaign's window inside the law's window and the tenant's.
+
+    One error per end: where both windows are broken the message names both (the tenant's
+    window repeating the law's is named once), so a user reads each problem once.
+    """
+    rules = _jurisdiction(tenant)
+    body = _body(doc)
+    assert isinstance(body, CampaignBody)
     hours = body.calling_hours
     code = rules.code.lower()
     limits: list[tuple[Window | HoursWindow, str, str]] = []
     if rules.calling_window is not None:
         limits.append((rules.calling_window, rules.calling_hours_source, f"{code}-calling-hours"))
-    if tenant_window is not None:
-        limits.append(
-            (tenant_window, "the tenant's compliance.calling_hours", "tenant-calling-hours")
+    own = tenant.spec.compliance.calling_hours if tenant else None
+    if own is not None:
+        limits.append((own, "the tenant's compliance.calling_hours", "tenant-calling-hours"))
+    for edge in ("start", "end"):
+        value = getattr(hours, edge)
+        broken: dict[tuple[str, str], tuple[Window | HoursWindow, str, str]] = {}
+        for window, source, rule_code in limits:
+            inside = (
+                minutes_of_day(value) >= minutes_of_day(window.start)
+                if edge == "start"
+                else minutes_of_day(value) <= minutes_of_day(window.end)
+            )
+            if not inside:
+                broken.setdefault((window.start, window.end), (window, source, rule_code))
+        if not broken:
+            continue
+        outside = " and ".join(f"{w.start}-{w.end} ({source})" for w, source, _ in broken.values())
+        bounds = [getattr(w, edge) for w, _, _ in broken.values()]
+        tightest = (
+            max(bounds, key=minutes_of_day) if edge == "start" else min(bounds, key=minutes_of_day)
         )
-    for window, source, rule_code in limits:
-        for edge, ok in (
-            ("start", minutes_of_day(hours.start) >= minutes_of_day(window.start)),
-            ("end", minutes_of_day(hours.end) <= minutes_of_day(window.end)),
-        ):
-            if not ok:
-                value = getattr(hours, edge)
-                sink.append(
-                    Diagnostic.at(
-                        doc.at(("spec", "calling_hours", edge)),
-                        "error",
-                        rule_code,
-                        f"calling_hours {edge} {value} ({hours.timezone}) is outside"
-                        f" {window.start}-{window.end} ({source})",
-                        f"set {edge} to {getattr(window, edge)} or "
-                        + ("later" if edge == "start" else "earlier"),
-                    )
-                )
+        first_code = next(iter(broken.values()))[2]
+        sink.append(
+            Diagnostic.at(
+                doc.at(("spec", "calling_hours", edge)),
+                "error",
+                first_code,
+                f"calling_hours {edge} {value} ({hours.timezone}) is outside {outside}",
+                f"set {edge} to {tightest} or " + ("later" if edge == "start" else "earlier"),
+            )
+        )
+
+
+def check_weekend_hours(
+    doc: ParsedDocument, tenant: TenantDocument | None, sink: list[Diagnostic]
+) -> None:
+    """Where weekends have a narrower window, a longer daily window is worth a warning."""
+    rules = _jurisdiction(tenant)
+    body = _body(doc)
+    assert isinstance(body, CampaignBody)
+    hours = body.calling_hours
     weekend = rules.weekend_window
     if weekend is not None and not _inside(hours.start, hours.end, weekend.start, weekend.end):
         sink.append(
             Diagnostic.at(
                 doc.key(("spec", "calling_hours")),
                 "warning",
-                f"{code}-weekend-calling-hours",
+                f"{rules.code.lower()}-weekend-calling-hours",
                 f"calling_hours {hours.start}-{hours.end} exceed the weekend window"
                 f" {weekend.render()} ({rules.calling_hours_source})",
                 "pause the campaign on weekends or narrow its window",
@@ -244,9 +281,11 @@ def _check_calling_hours(
         )
 
 
-def _check_dnc(
-    doc: ParsedDocument, body: CampaignBody, rules: Jurisdiction, sink: list[Diagnostic]
-) -> None:
+def check_dnc(doc: ParsedDocument, tenant: TenantDocument | None, sink: list[Diagnostic]) -> None:
+    """The jurisdiction's required do-not-call lists, and a company list advised."""
+    rules = _jurisdiction(tenant)
+    body = _body(doc)
+    assert isinstance(body, CampaignBody)
     code = rules.code.lower()
     lists = body.dnc_lists
     for required in rules.required_dnc_lists:
@@ -273,12 +312,12 @@ def _check_dnc(
         )
 
 
-def check_pacing(doc: ParsedDocument, sink: list[Diagnostic]) -> None:
-    """Peak line demand (max_agents x dial_ratio) against the line cap; ratio by type."""
-    model = doc.model
-    assert isinstance(model, SettingsDocument | CampaignDocument)
-    concurrency: Concurrency = model.spec.concurrency
-    algorithm: Algorithm = model.spec.algorithm
+def check_line_cap(
+    doc: ParsedDocument, tenant: TenantDocument | None, sink: list[Diagnostic]
+) -> None:
+    """Peak line demand (max_agents x dial_ratio) against the line cap."""
+    body = _body(doc)
+    concurrency, algorithm = body.concurrency, body.algorithm
     ratio = algorithm.dial_ratio if algorithm.dial_ratio is not None else 1.0
     demand = concurrency.max_agents * ratio
     if demand > concurrency.max_simultaneous_calls:
@@ -294,7 +333,15 @@ def check_pacing(doc: ParsedDocument, sink: list[Diagnostic]) -> None:
                 "lower dial_ratio or max_agents, or raise max_simultaneous_calls if trunks allow",
             )
         )
-    if model.spec.type == "predictive" and ratio == 1.0:
+
+
+def check_predictive_ratio(
+    doc: ParsedDocument, tenant: TenantDocument | None, sink: list[Diagnostic]
+) -> None:
+    """A predictive dialer at ratio 1.0 is a progressive one in disguise."""
+    body = _body(doc)
+    ratio = body.algorithm.dial_ratio
+    if body.type == "predictive" and (ratio if ratio is not None else 1.0) == 1.0:
         sink.append(
             Diagnostic.at(
                 doc.at(("spec", "algorithm", "dial_ratio")),
@@ -306,30 +353,44 @@ def check_pacing(doc: ParsedDocument, sink: list[Diagnostic]) -> None:
         )
 
 
-def check_verify(
-    doc: ParsedDocument, tenant: TenantDocument | None, sink: list[Diagnostic]
-) -> None:
-    """The merged post-apply guard must watch something and read it at least once."""
+def _merged_verify(doc: ParsedDocument, tenant: TenantDocument | None) -> VerifyBlock | None:
     model = doc.model
     assert isinstance(model, CampaignDocument)
-    merged = merge_verify(tenant.spec.verify if tenant else None, model.verify)
-    if merged is None:
-        return
-    where = doc.key(("verify",)) if model.verify is not None else doc.yaml.start
-    if not merged.metrics:
+    return merge_verify(tenant.spec.verify if tenant else None, model.verify)
+
+
+def _verify_location(doc: ParsedDocument) -> Location:
+    model = doc.model
+    assert isinstance(model, CampaignDocument)
+    return doc.key(("verify",)) if model.verify is not None else doc.yaml.start
+
+
+def check_verify_metrics(
+    doc: ParsedDocument, tenant: TenantDocument | None, sink: list[Diagnostic]
+) -> None:
+    """The merged post-apply guard must watch something."""
+    merged = _merged_verify(doc, tenant)
+    if merged is not None and not merged.metrics:
         sink.append(
             Diagnostic.at(
-                where,
+                _verify_location(doc),
                 "error",
                 "verify-no-metrics",
                 "verify has no metrics to watch (here or in the Tenant's defaults)",
                 "add e.g. `metrics: {abandonmentRate: {max: 0.03}}`",
             )
         )
-    if merged.interval_seconds > merged.watch_seconds:
+
+
+def check_verify_interval(
+    doc: ParsedDocument, tenant: TenantDocument | None, sink: list[Diagnostic]
+) -> None:
+    """The merged post-apply guard must read its metrics at least once."""
+    merged = _merged_verify(doc, tenant)
+    if merged is not None and merged.interval_seconds > merged.watch_seconds:
         sink.append(
             Diagnostic.at(
-                where,
+                _verify_location(doc),
                 "error",
                 "verify-interval",
                 f"verify interval_seconds {merged.interval_seconds:g} exceeds watch_seconds"
@@ -338,115 +399,20 @@ def check_verify(
         )
 
 
-def check_capacity(
-    docs: Sequence[ParsedDocument],
-    tenant: ParsedDocument | None,
-    tenant_model: TenantDocument | None,
-    sink: list[Diagnostic],
-    spec_dir: str,
-) -> None:
-    """Each body fits the free trunks (error); overlapping campaigns together (warning)."""
-    carrier = tenant_model.spec.carrier if tenant_model else None
-    if carrier is None:
-        where = tenant.key(("spec",)) if tenant else Location(spec_dir, 1, 1)
-        sink.append(
-            Diagnostic.at(
-                where,
-                "warning",
-                "no-carrier",
-                "no carrier in the Tenant spec: carrier-capacity rules are skipped",
-                "add `carrier: {max_trunks: N, current_utilization_percent: P}`",
-            )
-        )
-        return
-    free = carrier.free_trunks
-    campaigns: list[tuple[ParsedDocument, CampaignDocument]] = []
-    for doc in docs:
-        if not isinstance(doc.model, SettingsDocument | CampaignDocument):
-            continue
-        calls = doc.model.spec.concurrency.max_simultaneous_calls
-        if calls > free:
-            sink.append(
-                Diagnostic.at(
-                    doc.at(("spec", "concurrency", "max_simultaneous_calls")),
-                    "error",
-                    "trunk-capacity",
-                    f"max_simultaneous_calls {calls} exceeds the {free:g} trunks still free"
-                    f" ({_free_formula(carrier)})",
-                    f"lower max_simultaneous_calls to at most {int(free)}, or free trunks",
-                )
-            )
-        if isinstance(doc.model, CampaignDocument):
-            campaigns.append((doc, doc.model))
-    assert tenant is not None
-    _check_overlap(campaigns, carrier, tenant, sink)
-
-
-def _free_formula(carrier: Carrier) -> str:
-    return (
-        f"max_trunks {carrier.max_trunks} x (1 - {carrier.current_utilization_percent:g}%"
-        " utilisation)"
-    )
-
-
-def utc_interval(start: str, end: str, tz: str, day: date) -> tuple[int, int]:
-    """A local [start, end) window on `day` as minutes from that day's 00:00 UTC."""
-    zone = ZoneInfo(tz)
-    midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
-    utc_midnight = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
-
-    def minutes(hhmm: str) -> int:
-        # Aware arithmetic is wall-clock; the subtraction applies the offset in force then.
-        wall = midnight + timedelta(minutes=minutes_of_day(hhmm))
-        return int((wall - utc_midnight).total_seconds() // 60)
-
-    return minutes(start), minutes(end)
-
-
-def _check_overlap(
-    campaigns: Sequence[tuple[ParsedDocument, CampaignDocument]],
-    carrier: Carrier,
-    tenant: ParsedDocument,
-    sink: list[Diagnostic],
-) -> None:
-    free = carrier.free_trunks
-    if sum(m.spec.concurrency.max_simultaneous_calls for _, m in campaigns) <= free:
-        return  # even all at once they fit
-    worst: tuple[int, int, date, list[tuple[int, int, str]]] | None = None
-    for day in reference_dates([m.spec.calling_hours.timezone for _, m in campaigns]):
-        intervals: list[tuple[int, int, str]] = []
-        events: list[tuple[int, int, int, int]] = []
-        for _, model in campaigns:
-            hours = model.spec.calling_hours
-            start, end = utc_interval(hours.start, hours.end, hours.timezone, day)
-            calls = model.spec.concurrency.max_simultaneous_calls
-            for shift in (-_DAY, 0, _DAY):  # windows recur daily: catch wrap-around
-                intervals.append((start + shift, end + shift, model.metadata.name))
-                # Ends sort before starts at the same minute: windows are half-open.
-                events.append((start + shift, 1, calls, 1))
-                events.append((end + shift, 0, -calls, -1))
-        events.sort()
-        total = running = 0
-        for minute, _, delta, count in events:
-            total += delta
-            running += count
-            # One campaign alone over the free trunks is the trunk-capacity error already.
-            if running > 1 and total > free and (worst is None or total > worst[0]):
-                worst = (total, minute, day, intervals)
-    if worst is None:
-        return
-    total, minute, day, intervals = worst
-    names = sorted({name for start, end, name in intervals if start <= minute < end})
-    shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
-    minute %= _DAY
-    sink.append(
-        Diagnostic.at(
-            tenant.key(("spec", "carrier")),
-            "warning",
-            "trunk-overlap",
-            f"campaigns whose calling windows overlap need {total} simultaneous calls at"
-            f" {minute // 60:02d}:{minute % 60:02d} UTC (on {day.isoformat()}), above the"
-            f" {free:g} trunks still free: {shown}",
-            "stagger their calling hours or lower their max_simultaneous_calls",
-        )
-    )
+BODY_RULES: tuple[DocumentRule, ...] = (
+    check_abandonment,
+    check_warm_line,
+    check_line_cap,
+    check_predictive_ratio,
+)
+DOCUMENT_RULES: dict[str, tuple[DocumentRule, ...]] = {
+    "DialerSettings": BODY_RULES,
+    "Campaign": (
+        *BODY_RULES,
+        check_calling_hours,
+        check_weekend_hours,
+        check_dnc,
+        check_verify_metrics,
+        check_verify_interval,
+    ),
+}

@@ -53,7 +53,29 @@ class Concurrency(Body):
     call_spacing_ms: Annotated[int, Field(ge=0, le=60000)] = 0
 
 
+def _if_type(dialer: str, then: dict[str, Any]) -> dict[str, Any]:
+    """A JSON Schema rule for one dialer type (schemas/ only; the validators decide)."""
+    return {"if": {"properties": {"type": {"const": dialer}}, "required": ["type"]}, "then": then}
+
+
 class Algorithm(Body):
+    # The JSON Schemas say what `_ratio_matches_type` checks, so editors flag it too.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                _if_type(
+                    "predictive",
+                    {"required": ["dial_ratio"], "properties": {"dial_ratio": {"type": "number"}}},
+                ),
+                _if_type(
+                    "progressive",
+                    {"properties": {"dial_ratio": {"anyOf": [{"const": 1.0}, {"type": "null"}]}}},
+                ),
+                _if_type("preview", {"properties": {"dial_ratio": {"type": "null"}}}),
+            ]
+        }
+    )
+
     type: DialerType
     abandonment_rate_target: Annotated[float, Field(gt=0, le=1)] = 0.03
     agent_availability_estimate: Annotated[float, Field(gt=0, le=1)] = 1.0
@@ -78,6 +100,16 @@ class Algorithm(Body):
 class SettingsBody(Body):
     """Tenant dialer settings, contract §4."""
 
+    # The JSON Schemas say what `_types_agree` checks.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                _if_type(t, {"properties": {"algorithm": {"properties": {"type": {"const": t}}}}})
+                for t in DIALER_TYPES
+            ]
+        }
+    )
+
     name: Annotated[str, Field(min_length=1, max_length=128)]
     type: DialerType
     concurrency: Concurrency
@@ -94,9 +126,10 @@ class SettingsBody(Body):
 
 
 class CallingHours(Body):
-    start: str
-    end: str
-    timezone: str
+    # The patterns are for the JSON Schemas; the validators below check and word the errors.
+    start: Annotated[str, Field(json_schema_extra={"pattern": _HHMM.pattern})]
+    end: Annotated[str, Field(json_schema_extra={"pattern": _HHMM.pattern})]
+    timezone: Annotated[str, Field(json_schema_extra={"pattern": _ZONE_NAME.pattern})]
 
     @field_validator("start", "end")
     @classmethod
@@ -150,7 +183,10 @@ class WebhookBody(Body):
 
     name: Annotated[str, Field(min_length=1, max_length=128)]
     url: Annotated[str, Field(pattern=r"^https?://[^\s]+$")]
-    events: Annotated[list[WebhookEvent], Field(min_length=1)]
+    # uniqueItems: what `_unique_events` checks, for the JSON Schemas.
+    events: Annotated[
+        list[WebhookEvent], Field(min_length=1, json_schema_extra={"uniqueItems": True})
+    ]
     auth: WebhookAuth
     retryPolicy: RetryPolicy = RetryPolicy()
 

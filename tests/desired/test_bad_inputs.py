@@ -61,6 +61,23 @@ CASES: dict[str, list[Expected]] = {
             "calling_hours end 21:30 (America/New_York) is outside 08:00-21:00 (47 CFR 64.1200(c)(1): 08:00-21:00 in the called party's local time)",
         ),
     ],
+    "calling-hours-once": [
+        # The tenant's window repeats the law's: one error per end, not one per rule.
+        (
+            "campaign.yaml",
+            13,
+            12,
+            "us-calling-hours",
+            "calling_hours start 07:30 (America/New_York) is outside 08:00-21:00 (47 CFR 64.1200(c)(1): 08:00-21:00 in the called party's local time)",
+        ),
+        (
+            "campaign.yaml",
+            14,
+            10,
+            "us-calling-hours",
+            "calling_hours end 21:30 (America/New_York) is outside 08:00-21:00 (47 CFR 64.1200(c)(1): 08:00-21:00 in the called party's local time)",
+        ),
+    ],
     "calling-hours-start": [
         (
             "campaign.yaml",
@@ -68,6 +85,22 @@ CASES: dict[str, list[Expected]] = {
             12,
             "us-calling-hours",
             "calling_hours start 07:30 (America/New_York) is outside 08:00-21:00 (47 CFR 64.1200(c)(1): 08:00-21:00 in the called party's local time)",
+        ),
+    ],
+    "calling-hours-tenant-narrower": [
+        (
+            "campaign.yaml",
+            13,
+            12,
+            "us-calling-hours",
+            "calling_hours start 07:30 (America/New_York) is outside 08:00-21:00 (47 CFR 64.1200(c)(1): 08:00-21:00 in the called party's local time) and 09:00-20:00 (the tenant's compliance.calling_hours)",
+        ),
+        (
+            "campaign.yaml",
+            14,
+            10,
+            "tenant-calling-hours",
+            "calling_hours end 20:30 (America/New_York) is outside 09:00-20:00 (the tenant's compliance.calling_hours)",
         ),
     ],
     "dnc-national": [
@@ -89,6 +122,22 @@ CASES: dict[str, list[Expected]] = {
             3,
             "duplicate-name",
             "duplicate Campaign name 'Collections_East' (first at duplicate-name/campaigns/a.yaml:4:3)",
+        ),
+    ],
+    "hidden-model-error": [
+        (
+            "campaign.yaml",
+            11,
+            3,
+            "invalid-value",
+            "`spec`: algorithm.type 'predictive' differs from type 'progressive': make them the same",
+        ),
+        (
+            "campaign.yaml",
+            17,
+            15,
+            "invalid-value",
+            "`spec.calling_hours.timezone`: 'America/New_Yrok' is not an IANA time zone (e.g. \"America/New_York\")",
         ),
     ],
     "hours-order": [
@@ -266,6 +315,24 @@ CASES: dict[str, list[Expected]] = {
             "max_abandonment_rate 0.04 is above the US cap of 0.03 (47 CFR 64.1200(a)(7); 16 CFR 310.4(b)(4)(i): 3% of live-answered calls per campaign per 30-day period)",
         ),
     ],
+    "tenant-error-keeps-jurisdiction": [
+        # Judged under Canada's rules although the Tenant has an error: 0.05 is within its
+        # cap, 21:45 is not within its window (both would be wrong under the default, US).
+        (
+            "campaign.yaml",
+            15,
+            10,
+            "ca-calling-hours",
+            "calling_hours end 21:45 (America/Toronto) is outside 09:00-21:30 (CRTC Unsolicited Telecommunications Rules: weekdays 09:00-21:30, weekends 10:00-18:00)",
+        ),
+        (
+            "tenant.yaml",
+            10,
+            3,
+            "unknown-field",
+            "unknown field `prnue` in `spec`: did you mean `prune`?",
+        ),
+    ],
     "type-mismatch": [
         (
             "campaign.yaml",
@@ -282,6 +349,69 @@ CASES: dict[str, list[Expected]] = {
             5,
             "unknown-field",
             "unknown field `dial_ratoi` in `spec.algorithm`: did you mean `dial_ratio`?",
+        ),
+    ],
+    "unknown-field-default-not-judged": [
+        # Neither the default target 0.03 (above the tenant's 0.02) nor the Tenant's verify
+        # defaults stand in for what the misspelt keys meant.
+        (
+            "campaign.yaml",
+            14,
+            5,
+            "unknown-field",
+            "unknown field `abandonment_rate_targt` in `spec.algorithm`: did you mean `abandonment_rate_target`?",
+        ),
+        (
+            "campaign.yaml",
+            21,
+            1,
+            "unknown-field",
+            "unknown field `verfiy`: did you mean `verify`?",
+        ),
+    ],
+    "unknown-field-hides-nothing": [
+        # The misspelt key used to hide every other error of its document.
+        (
+            "campaign.yaml",
+            10,
+            29,
+            "trunk-capacity",
+            "max_simultaneous_calls 120 exceeds the 82.5 trunks still free (max_trunks 150 x (1 - 45% utilisation))",
+        ),
+        (
+            "campaign.yaml",
+            13,
+            30,
+            "us-abandonment-cap",
+            "abandonment_rate_target 0.05 is above the US cap of 0.03 (47 CFR 64.1200(a)(7); 16 CFR 310.4(b)(4)(i): 3% of live-answered calls per campaign per 30-day period)",
+        ),
+        (
+            "campaign.yaml",
+            15,
+            5,
+            "unknown-field",
+            "unknown field `warm_line_timout_sec` in `spec.algorithm`: did you mean `warm_line_timeout_sec`?",
+        ),
+        (
+            "campaign.yaml",
+            17,
+            12,
+            "us-calling-hours",
+            "calling_hours start 07:00 (America/New_York) is outside 08:00-21:00 (47 CFR 64.1200(c)(1): 08:00-21:00 in the called party's local time)",
+        ),
+        (
+            "campaign.yaml",
+            18,
+            10,
+            "us-calling-hours",
+            "calling_hours end 22:00 (America/New_York) is outside 08:00-21:00 (47 CFR 64.1200(c)(1): 08:00-21:00 in the called party's local time)",
+        ),
+        (
+            "campaign.yaml",
+            20,
+            14,
+            "us-dnc-national",
+            "dnc_lists must include 'national' (47 CFR 64.1200(c)(2); 16 CFR 310.4(b)(1)(iii)(B): National Do Not Call Registry)",
         ),
     ],
     "unknown-jurisdiction": [

@@ -79,6 +79,16 @@ VERIFIES = st.builds(
 )
 
 
+def _blocks(simulation: SimulationBlock | None, verify: VerifyBlock | None) -> dict[str, Any]:
+    """The tool-only blocks of a campaign document, as YAML holds them."""
+    extra: dict[str, Any] = {}
+    if simulation is not None:
+        extra["simulation"] = simulation.model_dump(mode="json", exclude_none=True)
+    if verify is not None:
+        extra["verify"] = verify.model_dump(mode="json", exclude_none=True)
+    return extra
+
+
 def _document(body: CampaignBody, extra: dict[str, Any]) -> dict[str, Any]:
     spec = body.model_dump(mode="json", exclude_none=True)
     del spec["name"]
@@ -103,11 +113,7 @@ def _validate(text: str) -> tuple[Any, tuple[Any, ...]]:
 def test_valid_campaigns_round_trip(
     body: CampaignBody, simulation: SimulationBlock | None, verify: VerifyBlock | None
 ) -> None:
-    extra: dict[str, Any] = {}
-    if simulation is not None:
-        extra["simulation"] = simulation.model_dump(mode="json", exclude_none=True)
-    if verify is not None:
-        extra["verify"] = verify.model_dump(mode="json", exclude_none=True)
+    extra = _blocks(simulation, verify)
     state, diagnostics = _validate(yaml.safe_dump(_document(body, extra), sort_keys=False))
     assert [d for d in diagnostics if d.severity == "error"] == []
     assert state is not None
@@ -130,17 +136,13 @@ INVALID: list[tuple[str, st.SearchStrategy[Any]]] = [
 ]
 
 
-@PROPERTY_SETTINGS
-@given(
-    body=campaign_bodies(),
-    field_and_value=st.integers(0, len(INVALID) - 1).flatmap(
-        lambda i: st.tuples(st.just(INVALID[i][0]), INVALID[i][1])
-    ),
+FIELD_AND_BAD_VALUE = st.integers(0, len(INVALID) - 1).flatmap(
+    lambda i: st.tuples(st.just(INVALID[i][0]), INVALID[i][1])
 )
-def test_invalid_values_are_rejected_where_they_are(
-    body: CampaignBody, field_and_value: tuple[str, Any]
-) -> None:
-    field, bad = field_and_value
+
+
+def _with_bad_value(body: CampaignBody, field: str, bad: Any) -> dict[str, Any]:
+    """The campaign's document with `bad` in place of the field's value."""
     document = _document(body, {})
     parent = document["spec"]
     for section in ("concurrency", "algorithm"):
@@ -148,6 +150,16 @@ def test_invalid_values_are_rejected_where_they_are(
             parent = document["spec"][section]
     assert field in parent
     parent[field] = bad
+    return document
+
+
+@PROPERTY_SETTINGS
+@given(body=campaign_bodies(), field_and_value=FIELD_AND_BAD_VALUE)
+def test_invalid_values_are_rejected_where_they_are(
+    body: CampaignBody, field_and_value: tuple[str, Any]
+) -> None:
+    field, bad = field_and_value
+    document = _with_bad_value(body, field, bad)
     text = yaml.safe_dump(document, sort_keys=False)
     state, diagnostics = _validate(text)
     assert state is None

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from reconciler.desired import validate_spec_dir
-from reconciler.desired.rules import utc_interval
+from reconciler.desired.trunks import utc_interval
 
 TENANT: dict[str, Any] = {
     "apiVersion": "dialer.cxone/v1",
