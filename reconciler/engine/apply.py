@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from pydantic import SecretStr
 
+from reconciler import aio
 from reconciler.dialer_v1.api import DialerApi
 from reconciler.dialer_v1.bodies import body_to_json
 from reconciler.dialer_v1.errors import (
@@ -263,7 +264,7 @@ class ApplyRun:
                         return
                     await self._write_step(journal, step, change, total)
 
-            await asyncio.gather(*(one(s, c) for s, c in groups[key]))
+            await aio.gather(*(one(s, c) for s, c in groups[key]))
 
     async def _write_step(self, journal: Journal, step: int, change: Change, total: int) -> None:
         journal.intent(

@@ -7,9 +7,9 @@ per-resource GET. Read-only by construction: only `DialerApi` read methods are c
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
+from reconciler import aio
 from reconciler.dialer_v1.api import DialerApi, LiveCampaign, LiveSettings, LiveWebhook
 
 MAX_PAGE_SIZE = 500
@@ -41,7 +41,9 @@ async def observe(api: DialerApi, *, page_size: int = MAX_PAGE_SIZE) -> LiveStat
     async def webhooks() -> dict[str, LiveWebhook]:
         return {w.body.name: w async for w in api.iter_webhooks(page_size=page_size)}
 
-    settings, live_campaigns, live_webhooks = await asyncio.gather(
+    # One failed stream cancels the others before the error leaves: none may go on to use
+    # the client after its caller has closed it.
+    settings, live_campaigns, live_webhooks = await aio.gather(
         api.get_settings(), campaigns(), webhooks()
     )
     return LiveState(settings=settings, campaigns=live_campaigns, webhooks=live_webhooks)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from reconciler import aio
 from reconciler.dialer_v1.api import CarrierCapacity, DialerApi, PolicyFinding, PolicyResult
 from reconciler.dialer_v1.bodies import CampaignBody, SettingsBody
 from reconciler.engine.plan import Action, Plan
@@ -54,7 +55,7 @@ async def check_plan_policy(
         jobs.append(one(c.address, model.model_validate(c.desired)))
     violations: list[tuple[str, PolicyFinding]] = []
     warnings: list[tuple[str, PolicyFinding]] = []
-    for address, result in await asyncio.gather(*jobs):
+    for address, result in await aio.gather(*jobs):
         violations += [(address, v) for v in result.violations]
         warnings += [(address, w) for w in result.warnings]
     return PolicyReport(tuple(violations), tuple(warnings), len(targets))

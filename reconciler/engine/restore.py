@@ -9,13 +9,13 @@ bounded re-read-and-retry, never a blind repeat.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import SecretStr
 
+from reconciler import aio
 from reconciler.dialer_v1.api import DialerApi
 from reconciler.dialer_v1.bodies import Body, CampaignBody, SettingsBody, WebhookBody
 from reconciler.dialer_v1.errors import (
@@ -272,5 +272,5 @@ async def restore(
             except Exception as exc:  # a ConfigError (missing token) must not stop the others
                 return RestoreResult(t.address, False, "none", str(exc))
 
-        results += await asyncio.gather(*(one(t) for t in group))
+        results += await aio.gather(*(one(t) for t in group))
     return results
