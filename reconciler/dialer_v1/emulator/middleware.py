@@ -64,6 +64,11 @@ class FaultMiddleware:
             self.emu.record_request(RequestRecord(method, path, query, None))
             await _abort(send)
             return
+        if faults.rewrite is not None:
+            status_sent = await _rewritten(self.app, scope, receive, send, faults.rewrite, query)
+            self.emu.record_request(RequestRecord(method, path, query, status_sent))
+            self.emu.after_request()
+            return
         status: list[int] = []
 
         async def capture(message: Message) -> None:
@@ -74,6 +79,32 @@ class FaultMiddleware:
         await self.app(scope, receive, capture)
         self.emu.record_request(RequestRecord(method, path, query, status[0] if status else None))
         self.emu.after_request()
+
+
+async def _rewritten(
+    app: ASGIApp, scope: Scope, receive: Receive, send: Send, rule: RequestFault, query: str
+) -> int:
+    """Handle the request, then send its answer as `rule` rewrites it; the status sent."""
+    start: Message = {}
+    chunks: list[bytes] = []
+
+    async def capture(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, capture)
+    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+    ctype = next((v.decode("latin-1") for k, v in headers if k.lower() == b"content-type"), "")
+    answer = rule.rewrite(query, int(start.get("status", 500)), ctype, b"".join(chunks))
+    headers = [(k, v) for k, v in headers if k.lower() != b"content-type"]
+    if answer.content_type:
+        headers.append((b"content-type", answer.content_type.encode("latin-1")))
+    headers.append((b"content-length", str(len(answer.body)).encode()))
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": answer.body})
+    return answer.status
 
 
 async def _discard(message: Message) -> None:
