@@ -9,7 +9,7 @@ running once it returns or raises.
 
 Written on asyncio rather than anyio's task groups: anyio 4 raises an `ExceptionGroup`
 (a backport on 3.10) that every caller would have to unwrap to keep its typed error, and it
-is only installed as an httpx dependency; this is forty lines. No imports from the package.
+is only installed as an httpx dependency; this is fifty lines. No imports from the package.
 """
 
 from __future__ import annotations
@@ -42,26 +42,29 @@ async def gather(*awaitables: Awaitable[Any]) -> tuple[Any, ...]:
     """The results in argument order; on the first failure, every other one is cancelled
     and awaited before that failure is raised."""
     tasks: list[asyncio.Future[Any]] = []
+    finished: list[asyncio.Future[Any]] = []  # in the order they ended
     try:
         for awaitable in awaitables:
-            tasks.append(asyncio.ensure_future(awaitable))
+            task = asyncio.ensure_future(awaitable)
+            task.add_done_callback(finished.append)
+            tasks.append(task)
         if tasks:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
     except BaseException:
         # We were cancelled (or could not start one): nothing may outlive this call.
         await _cancel_and_wait(tasks)
         raise
-    failed = _first_failure(tasks)
+    failed = _first_failure(finished)
     if failed is not None:
         await _cancel_and_wait(tasks)
         raise failed
     return tuple(task.result() for task in tasks)
 
 
-def _first_failure(tasks: list[asyncio.Future[Any]]) -> BaseException | None:
-    """The error of the first failed task in argument order (None if none failed)."""
-    for task in tasks:
-        if task.done() and not task.cancelled() and task.exception() is not None:
+def _first_failure(finished: list[asyncio.Future[Any]]) -> BaseException | None:
+    """The error of the task that failed first (None if none failed)."""
+    for task in finished:
+        if not task.cancelled() and task.exception() is not None:
             return task.exception()
     return None
 

@@ -88,8 +88,8 @@ class PageWalk:
         if elapsed > self._limits.deadline_seconds:
             raise errors.DeadlineExceeded(
                 f"the {self.where.listing} list was still not complete after"
-                f" {self._limits.deadline_seconds:.0f} s ({self.pages} pages, {self.served}"
-                " items)",
+                f" {self._limits.deadline_seconds:.0f} s (pages read: {self.pages}, items:"
+                f" {self.served})",
                 method=self.where.method,
                 path=self.where.path,
                 hint="the API is too slow or its paging does not end; run the command again",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -54,9 +55,11 @@ class FaultMiddleware:
         faults = self.emu.faults.for_request(method, path)
         if faults.delay:
             await asyncio.sleep(faults.delay)
+        # Each request is recorded before its answer's last byte leaves, so a client that has
+        # its answer over a socket also finds it in `emu.requests`.
         if faults.error is not None:
-            await _send_error(send, faults.error)
             self.emu.record_request(RequestRecord(method, path, query, faults.error.status))
+            await _send_error(send, faults.error)
             return
         if faults.drop is not None:
             if faults.drop.after_handling:
@@ -64,9 +67,15 @@ class FaultMiddleware:
             self.emu.record_request(RequestRecord(method, path, query, None))
             await _abort(send)
             return
+        recorded: list[int | None] = []
+
+        def record(status: int | None) -> None:
+            if not recorded:
+                recorded.append(status)
+                self.emu.record_request(RequestRecord(method, path, query, status))
+
         if faults.rewrite is not None:
-            status_sent = await _rewritten(self.app, scope, receive, send, faults.rewrite, query)
-            self.emu.record_request(RequestRecord(method, path, query, status_sent))
+            await _rewritten(self.app, scope, receive, send, faults.rewrite, query, record)
             self.emu.after_request()
             return
         status: list[int] = []
@@ -74,17 +83,25 @@ class FaultMiddleware:
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status.append(int(message["status"]))
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                record(status[0] if status else None)
             await send(message)
 
         await self.app(scope, receive, capture)
-        self.emu.record_request(RequestRecord(method, path, query, status[0] if status else None))
+        record(status[0] if status else None)
         self.emu.after_request()
 
 
 async def _rewritten(
-    app: ASGIApp, scope: Scope, receive: Receive, send: Send, rule: RequestFault, query: str
-) -> int:
-    """Handle the request, then send its answer as `rule` rewrites it; the status sent."""
+    app: ASGIApp,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    rule: RequestFault,
+    query: str,
+    record: Callable[[int], None],
+) -> None:
+    """Handle the request, then record and send its answer as `rule` rewrites it."""
     start: Message = {}
     chunks: list[bytes] = []
 
@@ -102,9 +119,9 @@ async def _rewritten(
     if answer.content_type:
         headers.append((b"content-type", answer.content_type.encode("latin-1")))
     headers.append((b"content-length", str(len(answer.body)).encode()))
+    record(answer.status)
     await send({"type": "http.response.start", "status": answer.status, "headers": headers})
     await send({"type": "http.response.body", "body": answer.body})
-    return answer.status
 
 
 async def _discard(message: Message) -> None:
