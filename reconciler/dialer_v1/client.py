@@ -140,6 +140,30 @@ def _write(method: str, path: str, body: Body | None = None, if_match: str | Non
     )
 
 
+def _write_answer(
+    response: httpx.Response, call: Call, parse: Callable[[dict[str, Any], Where], T]
+) -> T:
+    """The parsed answer of an accepted write; an unusable one leaves its outcome unknown.
+
+    The server took the write (2xx) but its answer cannot be read, so the activation (or
+    the stored webhook) is unknown: reported as `WriteOutcomeUnknown`, so that a restore
+    waits for whatever is still running instead of trusting a read taken before it lands.
+    """
+    try:
+        return parse(
+            decode_object(response, call.method, call.path),
+            Where(call.method, call.path, response.status_code),
+        )
+    except errors.ProtocolError as exc:
+        raise WriteOutcomeUnknown(
+            f"{exc.detail}; the write was accepted but its outcome is unknown",
+            method=call.method,
+            path=call.path,
+            status=response.status_code,
+            hint="re-read the resource (and wait for its activation) before writing again",
+        ) from exc
+
+
 class DialerV1Client:
     """The dialer API as typed async methods (implements `DialerApi`)."""
 
@@ -295,12 +319,10 @@ class DialerV1Client:
                 yield record
 
     def _operation(self, response: httpx.Response, call: Call) -> Operation:
-        data = decode_object(response, call.method, call.path)
-        return wire.parse_operation(data, Where(call.method, call.path, response.status_code))
+        return _write_answer(response, call, wire.parse_operation)
 
     def _webhook(self, response: httpx.Response, call: Call) -> LiveWebhook:
-        data = decode_object(response, call.method, call.path)
-        return wire.parse_webhook(data, Where(call.method, call.path, response.status_code))
+        return _write_answer(response, call, wire.parse_webhook)
 
     # --- dialer settings ---------------------------------------------------------------------
 

@@ -159,7 +159,11 @@ class PageWalk:
 
 
 def _show(token: str | None) -> str:
-    return "(none)" if token is None else repr(clip(token, 40))
+    """A token cut short in the middle: opaque tokens often differ only at their end."""
+    if token is None:
+        return "(none)"
+    flat = clip(token, len(token) + 1)
+    return repr(flat if len(flat) <= 40 else f"{flat[:20]}…{flat[-19:]}")
 
 
 Fetch = Callable[[str | None], Awaitable[tuple[Page, Where]]]
