@@ -59,9 +59,9 @@ from reconciler.dialer_v1.bodies import (
     WebhookBody,
     body_to_json,
 )
-from reconciler.dialer_v1.guarded import guarded_create, guarded_write, landed
+from reconciler.dialer_v1.guarded import accepted, guarded_create, guarded_write, landed
 from reconciler.dialer_v1.limiter import WriteLimiter
-from reconciler.dialer_v1.pages import Page, PageLimits, PageWalk, walk_pages
+from reconciler.dialer_v1.pages import Page, PageLimits, PageWalk, unique_names, walk_pages
 from reconciler.dialer_v1.retry import (
     Call,
     CallKind,
@@ -138,30 +138,6 @@ def _write(method: str, path: str, body: Body | None = None, if_match: str | Non
         json=body_to_json(body, reveal_secrets=True) if body is not None else None,
         headers=_if_match(if_match) if if_match is not None else None,
     )
-
-
-def _write_answer(
-    response: httpx.Response, call: Call, parse: Callable[[dict[str, Any], Where], T]
-) -> T:
-    """The parsed answer of an accepted write; an unusable one leaves its outcome unknown.
-
-    The server took the write (2xx) but its answer cannot be read, so the activation (or
-    the stored webhook) is unknown: reported as `WriteOutcomeUnknown`, so that a restore
-    waits for whatever is still running instead of trusting a read taken before it lands.
-    """
-    try:
-        return parse(
-            decode_object(response, call.method, call.path),
-            Where(call.method, call.path, response.status_code),
-        )
-    except errors.ProtocolError as exc:
-        raise WriteOutcomeUnknown(
-            f"{exc.detail}; the write was accepted but its outcome is unknown",
-            method=call.method,
-            path=call.path,
-            status=response.status_code,
-            hint="re-read the resource (and wait for its activation) before writing again",
-        ) from exc
 
 
 class DialerV1Client:
@@ -294,7 +270,7 @@ class DialerV1Client:
         task.add_done_callback(self._prefetches.discard)
         return task
 
-    async def _records(
+    def _records(
         self,
         path: str,
         key: str,
@@ -302,27 +278,15 @@ class DialerV1Client:
         page_size: int,
         parse: Callable[[Mapping[str, Any], Where], R],
     ) -> AsyncGenerator[R, None]:
-        """Campaigns or webhooks of every page; two of one name is a breach (names are unique)."""
-        ids_by_name: dict[str, str] = {}
+        """Campaigns or webhooks of every page, each name once."""
         pages = self._pages(path, key, kind, {"pageSize": _page_size(page_size)})
-        async with contextlib.aclosing(pages):
-            async for where, item in pages:
-                record = parse(item, where)
-                other = ids_by_name.setdefault(record.body.name, record.id)
-                if other != record.id:
-                    raise where.of(kind).error(
-                        f"has the name of {kind} id {other!r} too; names are unique",
-                        data=item,
-                        field="name",
-                        hint="the tenant may have changed while it was read: run again",
-                    )
-                yield record
+        return unique_names(pages, parse, kind)
 
     def _operation(self, response: httpx.Response, call: Call) -> Operation:
-        return _write_answer(response, call, wire.parse_operation)
+        return accepted(response, call, wire.parse_operation)
 
     def _webhook(self, response: httpx.Response, call: Call) -> LiveWebhook:
-        return _write_answer(response, call, wire.parse_webhook)
+        return accepted(response, call, wire.parse_webhook)
 
     # --- dialer settings ---------------------------------------------------------------------
 

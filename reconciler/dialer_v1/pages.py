@@ -21,7 +21,7 @@ import contextlib
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from reconciler.dialer_v1 import errors
 from reconciler.dialer_v1.answers import Where, clip
@@ -196,3 +196,43 @@ async def walk_pages(
             pending.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await pending
+
+
+class Named(Protocol):
+    """A listed resource: its id and a body with a name."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def body(self) -> _HasName: ...
+
+
+class _HasName(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+N = TypeVar("N", bound=Named)
+
+
+async def unique_names(
+    items: AsyncGenerator[tuple[Where, Mapping[str, Any]], None],
+    parse: Callable[[Mapping[str, Any], Where], N],
+    kind: str,
+) -> AsyncGenerator[N, None]:
+    """Each item parsed; two resources of one name are a breach (the API keeps names unique,
+    and a plan keyed by name would silently drop one of them)."""
+    ids_by_name: dict[str, str] = {}
+    async with contextlib.aclosing(items):
+        async for where, item in items:
+            record = parse(item, where)
+            other = ids_by_name.setdefault(record.body.name, record.id)
+            if other != record.id:
+                raise where.of(kind).error(
+                    f"has the name of {kind} id {other!r} too; names are unique",
+                    data=item,
+                    field="name",
+                    hint="the tenant may have changed while it was read: run the command again",
+                )
+            yield record

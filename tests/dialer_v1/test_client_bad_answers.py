@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -17,8 +16,8 @@ import pytest
 from pydantic import SecretStr
 
 from reconciler.dialer_v1 import errors
-from reconciler.dialer_v1.client import ClientOptions, DialerV1Client
-from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig, make_tenant, serve_in_thread
+from reconciler.dialer_v1.client import ClientOptions, DialerV1Client, WriteOutcomeUnknown
+from reconciler.dialer_v1.emulator import Emulator
 from reconciler.engine.observe import observe
 from tests.dialer_v1.test_client_harness import CLIENT_ID, SECRET, first
 
@@ -26,16 +25,6 @@ SETTINGS = "/api/v1/dialer/settings"
 CAMPAIGNS = "/api/v1/campaigns"
 WEBHOOKS = "/api/v1/integrations/webhooks"
 CALL_SECONDS = 20.0  # a bound on every client call below: a loop fails the test, not hangs it
-
-
-@pytest.fixture
-def served() -> Iterator[tuple[Emulator, str]]:
-    emu = Emulator(
-        EmulatorConfig(operation_seconds=0.05, client_id=CLIENT_ID, client_secret=SECRET),
-        tenant=make_tenant(campaigns=12, webhooks=2),
-    )
-    with serve_in_thread(emu) as base_url:
-        yield emu, base_url
 
 
 def client_for(base_url: str, **options: Any) -> DialerV1Client:
@@ -224,7 +213,8 @@ async def test_a_page_token_that_comes_back_stops_the_listing(
     assert "again, which already led to page 2: the pages would repeat forever" in str(error)
     assert error.field == "nextPageToken" and error.path == CAMPAIGNS
     asked = [r for r in emu.requests if r.path == CAMPAIGNS]
-    assert len(asked) <= 4  # 12 campaigns at 5 a page: stopped as soon as it came round
+    # 30 campaigns at 5 a page: stopped as soon as a token came round (page 2, or page 6)
+    assert len(asked) == (2 if mode == "repeat" else 6)
 
 
 async def test_a_listing_longer_than_the_servers_own_total_is_stopped(
@@ -298,3 +288,23 @@ async def test_closing_the_client_cancels_a_page_left_prefetching(
 def _other_tasks() -> list[asyncio.Task[Any]]:
     current = asyncio.current_task()
     return [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+
+
+async def test_an_accepted_write_with_an_unreadable_answer_has_an_unknown_outcome(
+    served: tuple[Emulator, str],
+) -> None:
+    emu, base_url = served
+    emu.faults.replace_body('{"operationId": "op-', method="PUT", path=CAMPAIGNS)
+    async with client_for(base_url) as client:
+        campaign = await first(client.iter_campaigns())
+        with pytest.raises(WriteOutcomeUnknown) as caught:
+            await asyncio.wait_for(
+                client.update_campaign(campaign.id, campaign.body, if_match=campaign.version_tag),
+                CALL_SECONDS,
+            )
+    assert str(caught.value).startswith(
+        "the answer is JSON cut short (application/json, 20 bytes); the write was accepted but"
+        f" its outcome is unknown (PUT {CAMPAIGNS}/{campaign.id} -> 202)"
+    )
+    assert isinstance(caught.value.__cause__, errors.ProtocolError)
+    assert len(emu.tenant.operations) == 1  # it was handled: an activation is running
