@@ -1,19 +1,20 @@
-"""The outermost layer: injected faults and the record of every request."""
+"""The outermost layer: injected faults and the record of every request.
+
+It asks its host only for `faults`, `record_request` and `after_request` (`FaultHost`),
+so any emulator app can mount it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reconciler.dialer_v1.emulator.faults import RequestFault
+from reconciler.dialer_v1.emulator.faults import Faults, RequestFault
 from reconciler.dialer_v1.emulator.records import RequestRecord
-
-if TYPE_CHECKING:
-    from reconciler.dialer_v1.emulator.core import Emulator
 
 CONTROL_PREFIX = "/_emulator"
 
@@ -37,10 +38,21 @@ class ConnectionDropped(Exception):
     """Raised by the app to abort a connection; the transport turns it into a broken answer."""
 
 
+class FaultHost(Protocol):
+    """What the middleware needs of the emulator it serves."""
+
+    @property
+    def faults(self) -> Faults: ...
+
+    def record_request(self, record: RequestRecord) -> None: ...
+
+    def after_request(self) -> None: ...
+
+
 class FaultMiddleware:
     """Applies `emu.faults` to every API request and records it in `emu.requests`."""
 
-    def __init__(self, app: ASGIApp, emu: Emulator) -> None:
+    def __init__(self, app: ASGIApp, emu: FaultHost) -> None:
         self.app = app
         self.emu = emu
 
