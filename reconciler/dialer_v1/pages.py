@@ -100,8 +100,10 @@ class PageWalk:
                 f" {_show(token)} was not followed)"
             )
 
-    def accept(self, page: Page, token_used: str | None) -> list[Mapping[str, Any]]:
-        """Record one page; the items not served before. Raises when the paging cannot end."""
+    def accept(self, page: Page, token_used: str | None) -> list[tuple[int, Mapping[str, Any]]]:
+        """Record one page; the items not served before, with their position on the page.
+
+        Raises when the paging cannot end."""
         self.pages += 1
         if token_used is not None:
             self._followed[token_used] = self.pages
@@ -132,10 +134,10 @@ class PageWalk:
             )
         return fresh
 
-    def _fresh(self, items: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    def _fresh(self, items: Sequence[Mapping[str, Any]]) -> list[tuple[int, Mapping[str, Any]]]:
         """Items whose id was not served before (all of them when items have no id)."""
-        fresh: list[Mapping[str, Any]] = []
-        for item in items:
+        fresh: list[tuple[int, Mapping[str, Any]]] = []
+        for position, item in enumerate(items):
             ident = item.get(self.where.id_key)
             if isinstance(ident, str):
                 if ident in self._ids:
@@ -143,7 +145,7 @@ class PageWalk:
                     log.debug("skipping %s listed again on page %d", self.where.kind, self.pages)
                     continue
                 self._ids.add(ident)
-            fresh.append(item)
+            fresh.append((position, item))
         return fresh
 
     def _error(self, problem: str) -> errors.ProtocolError:
@@ -188,9 +190,8 @@ async def walk_pages(
                 # Tokens chain the fetches; overlapping the next one with parsing (and
                 # whatever the caller does) is the only parallelism paging allows.
                 pending = spawn(fetch(token))
-            positions = {id(item): i for i, item in enumerate(page.items)}
-            for item in fresh:
-                yield where.item(positions[id(item)]), item
+            for position, item in fresh:
+                yield where.item(position), item
     finally:
         if pending is not None and not pending.done():
             pending.cancel()

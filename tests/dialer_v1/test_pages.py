@@ -40,8 +40,8 @@ def refusal(walker: PageWalk, pages: list[tuple[Page, str | None]]) -> errors.Pr
 
 def test_a_finite_listing_is_walked_to_its_end() -> None:
     walker = walk()
-    assert walker.accept(Page(items("a", "b"), "t1"), None) == items("a", "b")
-    assert walker.accept(Page(items("c"), None, total=3), "t1") == items("c")
+    assert walker.accept(Page(items("a", "b"), "t1"), None) == list(enumerate(items("a", "b")))
+    assert walker.accept(Page(items("c"), None, total=3), "t1") == [(0, items("c")[0])]
     assert (walker.pages, walker.served) == (2, 3)
 
 
@@ -75,7 +75,7 @@ def test_fresh_tokens_over_the_same_items_are_a_cycle_too() -> None:
 def test_an_item_listed_again_is_served_once() -> None:
     walker = walk()
     walker.accept(Page(items("a", "b"), "t1"), None)
-    assert walker.accept(Page(items("b", "c"), None), "t1") == items("c")
+    assert walker.accept(Page(items("b", "c"), None), "t1") == [(1, items("c")[0])]
 
 
 def test_more_items_than_the_servers_own_total_stop_the_listing() -> None:
