@@ -13,6 +13,7 @@ only field names, and the names and ids that identify resources.
 
 from __future__ import annotations
 
+import json
 import logging
 import types
 import typing
@@ -345,9 +346,10 @@ def parse_simulator_result(data: Mapping[str, Any], where: Where) -> SimulatorRe
 
 
 def _error_payload(response: httpx.Response) -> JsonObject:
+    """The JSON object of an error answer; {} for anything else (HTML, text, too deep)."""
     try:
-        data = response.json()
-    except ValueError:
+        data = json.loads(response.content)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return {}
     return data if isinstance(data, dict) else {}
 

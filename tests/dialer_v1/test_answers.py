@@ -215,3 +215,16 @@ def test_operation_answers_are_located(data: dict[str, object], expected: str) -
     with pytest.raises(errors.ProtocolError) as caught:
         wire.parse_operation(data, where)
     assert expected in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"<html><title>Not Found</title></html>", b"[" * 100_000, b"\xc3\x28", b"null", b""],
+)
+def test_an_error_answer_that_is_not_a_json_object_still_gives_its_typed_error(
+    body: bytes,
+) -> None:
+    error = wire.error_from_response(answer(body, status=404), "GET", SETTINGS, command="plan")
+    assert isinstance(error, errors.NotFoundError)
+    assert str(error) == "not found (GET /api/v1/dialer/settings -> 404)"
+    assert wire.error_code(answer(body, status=401)) == ""
