@@ -15,7 +15,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, TypeVar
@@ -25,6 +25,7 @@ import httpx
 from pydantic import SecretStr
 
 from reconciler.dialer_v1 import errors, wire
+from reconciler.dialer_v1.answers import Where, decode_object
 from reconciler.dialer_v1.api import (
     ALL_POLICY_CHECKS,
     MAX_PAGE_SIZE,
@@ -56,8 +57,9 @@ from reconciler.dialer_v1.bodies import (
     body_to_json,
 )
 from reconciler.dialer_v1.errors import WriteOutcomeUnknown
-from reconciler.dialer_v1.guarded import guarded_create, guarded_write, landed
+from reconciler.dialer_v1.guarded import accepted, guarded_create, guarded_write, landed
 from reconciler.dialer_v1.limiter import WriteLimiter
+from reconciler.dialer_v1.pages import Page, PageLimits, PageWalk, unique_names, walk_pages
 from reconciler.dialer_v1.retry import (
     Call,
     CallKind,
@@ -86,6 +88,7 @@ METRICS = "/api/v1/analytics/dialer/metrics"
 AUDIT = "/api/v1/audit/logs"
 
 T = TypeVar("T")
+R = TypeVar("R", LiveCampaign, LiveWebhook)
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,8 @@ class ClientOptions:
     poll_cap_seconds: float = 5.0
     command: str = ""  # named in 403 messages ("`reconciler apply` needs ...")
     max_in_flight: int = 10  # HTTP requests on the wire at once; more callers queue
+    max_pages: int = 10_000  # per listing: a server whose paging never ends is stopped
+    list_deadline_seconds: float = 600.0  # per listing, all its pages and retries together
 
 
 def _page_size(page_size: int) -> int:
@@ -160,6 +165,8 @@ class DialerV1Client:
             transport=transport,
             timeout=options.timeout_seconds,
             follow_redirects=False,
+            # Without it a real CXone tenant answers the text "No known way to render data".
+            headers={"Accept": "application/json"},
             limits=httpx.Limits(
                 max_connections=options.max_in_flight,
                 max_keepalive_connections=options.max_in_flight,
@@ -184,6 +191,7 @@ class DialerV1Client:
             on_event=on_event,
             command=options.command,
         )
+        self._prefetches: set[asyncio.Future[tuple[Page, Where]]] = set()
         self._credentials = OAuthCredentials(client_id, client_secret)
         self._requester.tokens = TokenProvider(
             self._fetch_token,
@@ -211,7 +219,13 @@ class DialerV1Client:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
+        """Cancel page fetches a caller left behind, then close the connection pool."""
+        # A listing abandoned mid-way (a `break`) keeps its next page's fetch running; it must
+        # not outlive the client and fail against a closed pool.
+        for task in list(self._prefetches):
+            task.cancel()
+        if self._prefetches:
+            await asyncio.wait(list(self._prefetches))
         await self._http.aclose()
 
     # --- plumbing ----------------------------------------------------------------------------
@@ -219,52 +233,64 @@ class DialerV1Client:
     async def _fetch_token(self) -> TokenGrant:
         call = Call("POST", TOKEN_PATH, CallKind.TOKEN, form=self._credentials.token_form())
         response = await self._requester.send(call)
-        return _parse_token(wire.decode_object(response, "POST", TOKEN_PATH))
+        return _parse_token(decode_object(response, "POST", TOKEN_PATH))
 
-    async def _get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    async def _get(
+        self, path: str, params: Mapping[str, Any] | None = None
+    ) -> tuple[dict[str, Any], Where]:
+        """The answer's JSON object and where it came from (for locating its errors)."""
         response = await self._requester.send(Call("GET", path, CallKind.READ, params=params))
-        data = wire.decode_object(response, "GET", path)
+        data = decode_object(response, "GET", path)
         etag = response.headers.get("ETag")
         if "versionTag" not in data and etag:
             data["versionTag"] = etag.removeprefix("W/").strip('"')
-        return data
+        return data, Where("GET", path, response.status_code)
 
-    async def _pages(
-        self, path: str, key: str, params: Mapping[str, Any]
-    ) -> AsyncIterator[Mapping[str, Any]]:
-        """Items of every page; the next page is fetched while this one is consumed."""
+    def _pages(
+        self, path: str, key: str, kind: str, params: Mapping[str, Any], id_key: str = "id"
+    ) -> AsyncGenerator[tuple[Where, Mapping[str, Any]], None]:
+        """Every item of a listing with where it sits, stopped if its paging never ends."""
+        limits = PageLimits(self._options.max_pages, self._options.list_deadline_seconds)
+        listing = Where("GET", path, kind=kind, listing=key, id_key=id_key)
+        walk = PageWalk(listing, limits=limits, clock=self._clock)
 
-        async def fetch(token: str | None) -> tuple[list[Mapping[str, Any]], str | None]:
+        async def fetch(token: str | None) -> tuple[Page, Where]:
             query = dict(params) if token is None else {**params, "pageToken": token}
-            return wire.page_items(await self._get(path, query), key)
+            data, answered = await self._get(path, query)
+            where = walk.page_where(answered.status or 200)
+            return wire.page_items(data, where), where
 
-        pending: asyncio.Task[tuple[list[Mapping[str, Any]], str | None]] | None
-        pending = asyncio.ensure_future(fetch(None))
-        try:
-            while pending is not None:
-                items, token = await pending
-                # Page tokens chain the fetches; overlapping the next fetch with parsing
-                # (and whatever the caller does) is the only parallelism paging allows.
-                pending = asyncio.ensure_future(fetch(token)) if token is not None else None
-                for item in items:
-                    yield item
-        finally:
-            if pending is not None and not pending.done():
-                pending.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await pending
+        return walk_pages(fetch, walk, self._prefetch)
+
+    def _prefetch(self, fetch: Awaitable[tuple[Page, Where]]) -> asyncio.Future[tuple[Page, Where]]:
+        task = asyncio.ensure_future(fetch)
+        self._prefetches.add(task)
+        task.add_done_callback(self._prefetches.discard)
+        return task
+
+    def _records(
+        self,
+        path: str,
+        key: str,
+        kind: str,
+        page_size: int,
+        parse: Callable[[Mapping[str, Any], Where], R],
+    ) -> AsyncGenerator[R, None]:
+        """Campaigns or webhooks of every page, each name once."""
+        pages = self._pages(path, key, kind, {"pageSize": _page_size(page_size)})
+        return unique_names(pages, parse, kind)
 
     def _operation(self, response: httpx.Response, call: Call) -> Operation:
-        return wire.parse_operation(wire.decode_object(response, call.method, call.path))
+        return accepted(response, call, wire.parse_operation)
 
     def _webhook(self, response: httpx.Response, call: Call) -> LiveWebhook:
-        return wire.parse_webhook(wire.decode_object(response, call.method, call.path))
+        return accepted(response, call, wire.parse_webhook)
 
     # --- dialer settings ---------------------------------------------------------------------
 
     async def get_settings(self) -> LiveSettings:
         """GET the tenant's dialer settings."""
-        return wire.parse_settings(await self._get(SETTINGS))
+        return wire.parse_settings(*await self._get(SETTINGS))
 
     async def put_settings(self, body: SettingsBody, *, if_match: str) -> Operation:
         """PUT the settings; answers the activation."""
@@ -276,21 +302,21 @@ class DialerV1Client:
 
     # --- campaigns ---------------------------------------------------------------------------
 
-    async def iter_campaigns(
+    def iter_campaigns(
         self, *, page_size: int = MAX_PAGE_SIZE
-    ) -> AsyncIterator[LiveCampaign]:
+    ) -> AsyncGenerator[LiveCampaign, None]:
         """Every campaign, page by page."""
-        async for item in self._pages(CAMPAIGNS, "campaigns", {"pageSize": _page_size(page_size)}):
-            yield wire.parse_campaign(item)
+        return self._records(CAMPAIGNS, "campaigns", "campaign", page_size, wire.parse_campaign)
 
     async def get_campaign(self, campaign_id: str) -> LiveCampaign:
         """GET one campaign."""
-        return wire.parse_campaign(await self._get(f"{CAMPAIGNS}/{_id(campaign_id)}"))
+        return wire.parse_campaign(*await self._get(f"{CAMPAIGNS}/{_id(campaign_id)}"))
 
     async def _campaign_named(self, name: str) -> LiveCampaign | None:
-        async for campaign in self.iter_campaigns():
-            if campaign.body.name == name:
-                return campaign
+        async with contextlib.aclosing(self.iter_campaigns()) as campaigns:
+            async for campaign in campaigns:
+                if campaign.body.name == name:
+                    return campaign
         return None
 
     async def create_campaign(self, body: CampaignBody) -> Operation:
@@ -327,19 +353,19 @@ class DialerV1Client:
 
     # --- webhooks (synchronous writes) ------------------------------------------------------
 
-    async def iter_webhooks(self, *, page_size: int = MAX_PAGE_SIZE) -> AsyncIterator[LiveWebhook]:
+    def iter_webhooks(self, *, page_size: int = MAX_PAGE_SIZE) -> AsyncGenerator[LiveWebhook, None]:
         """Every webhook, page by page (tokens are write-only and never read back)."""
-        async for item in self._pages(WEBHOOKS, "webhooks", {"pageSize": _page_size(page_size)}):
-            yield wire.parse_webhook(item)
+        return self._records(WEBHOOKS, "webhooks", "webhook", page_size, wire.parse_webhook)
 
     async def get_webhook(self, webhook_id: str) -> LiveWebhook:
         """GET one webhook."""
-        return wire.parse_webhook(await self._get(f"{WEBHOOKS}/{_id(webhook_id)}"))
+        return wire.parse_webhook(*await self._get(f"{WEBHOOKS}/{_id(webhook_id)}"))
 
     async def _webhook_named(self, name: str) -> LiveWebhook | None:
-        async for webhook in self.iter_webhooks():
-            if webhook.body.name == name:
-                return webhook
+        async with contextlib.aclosing(self.iter_webhooks()) as webhooks:
+            async for webhook in webhooks:
+                if webhook.body.name == name:
+                    return webhook
         return None
 
     async def create_webhook(self, body: WebhookBody) -> LiveWebhook:
@@ -372,7 +398,7 @@ class DialerV1Client:
 
     async def get_operation(self, operation_id: str) -> Operation:
         """GET one activation."""
-        return wire.parse_operation(await self._get(f"{OPERATIONS}/{_id(operation_id)}"))
+        return wire.parse_operation(*await self._get(f"{OPERATIONS}/{_id(operation_id)}"))
 
     async def wait_operations(
         self, operations: Sequence[Operation], *, deadline_seconds: float
@@ -409,13 +435,15 @@ class DialerV1Client:
             "POST", POLICY, CallKind.READ, json=wire.policy_request(config, checks, carrier)
         )
         response = await self._requester.send(call)
-        return wire.parse_policy_result(wire.decode_object(response, "POST", POLICY))
+        data = decode_object(response, "POST", POLICY)
+        return wire.parse_policy_result(data, Where("POST", POLICY, response.status_code))
 
     async def run_simulator(self, request: SimulatorRequest) -> SimulatorResult:
         """Run the API's capacity simulator (no side effect: retried like a read)."""
         call = Call("POST", SIMULATOR, CallKind.READ, json=wire.simulator_request(request))
         response = await self._requester.send(call)
-        return wire.parse_simulator_result(wire.decode_object(response, "POST", SIMULATOR))
+        data = decode_object(response, "POST", SIMULATOR)
+        return wire.parse_simulator_result(data, Where("POST", SIMULATOR, response.status_code))
 
     async def iter_metrics(
         self,
@@ -438,8 +466,10 @@ class DialerV1Client:
             params["from"] = start
         if end is not None:
             params["to"] = end
-        async for item in self._pages(METRICS, "results", params):
-            yield wire.parse_metric_row(item)
+        pages = self._pages(METRICS, "results", "metrics row", params, id_key="intervalStart")
+        async with contextlib.aclosing(pages):
+            async for where, item in pages:
+                yield wire.parse_metric_row(item, where)
 
     async def iter_audit_logs(
         self,
@@ -454,5 +484,7 @@ class DialerV1Client:
         for key, value in (("entity", entity), ("from", start), ("to", end)):
             if value is not None:
                 params[key] = value
-        async for item in self._pages(AUDIT, "logs", params):
-            yield wire.parse_audit_entry(item)
+        pages = self._pages(AUDIT, "logs", "audit entry", params)
+        async with contextlib.aclosing(pages):
+            async for where, item in pages:
+                yield wire.parse_audit_entry(item, where)

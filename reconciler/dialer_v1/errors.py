@@ -71,7 +71,13 @@ class DeadlineExceeded(ApiError):
 
 
 class ProtocolError(ApiError):
-    """The server's answer does not follow the contract."""
+    """The server's answer does not follow the contract; `resource` and `field` say where."""
+
+    def __init__(self, message: str, *, resource: str = "", field: str = "", **kw: object):
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.detail = message  # without "(METHOD path -> status)"
+        self.resource = resource  # e.g. "campaign 'Collections_East'", "campaigns[3] on page 2"
+        self.field = field  # e.g. "versionTag", "concurrency.max_agents"; "" for the whole answer
 
 
 class AuthError(ApiError):

@@ -3,18 +3,20 @@
 See retry.py for which answers mean "certainly not handled". Here, after a lost answer, an
 update or delete re-reads its resource (versionTag moved: it may have landed, so
 `WriteOutcomeUnknown`; unchanged: safe to repeat with the same If-Match), and a create
-looks its name up before repeating (the server refuses a second one by name anyway).
+looks its name up before repeating (the server refuses a second one by name anyway). An
+answer that arrives but cannot be read (HTML, JSON cut short) is lost all the same.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
 from reconciler.dialer_v1 import errors
+from reconciler.dialer_v1.answers import Where, decode_object
 from reconciler.dialer_v1.api import LiveCampaign, LiveSettings, LiveWebhook
 from reconciler.dialer_v1.errors import AnswerLost, WriteOutcomeUnknown
 from reconciler.dialer_v1.retry import Budget, Call, ClientEvent, Requester
@@ -131,3 +133,27 @@ def landed(call: Call, what: str, resource_id: str) -> WriteOutcomeUnknown:
         path=call.path,
         hint="re-read before deciding",
     )
+
+
+def accepted(
+    response: httpx.Response, call: Call, parse: Callable[[dict[str, Any], Where], T]
+) -> T:
+    """The parsed answer of an accepted write; an unusable one leaves its outcome unknown.
+
+    The server took the write (2xx) but its answer cannot be read, so the activation (or
+    the stored webhook) is unknown: reported as `WriteOutcomeUnknown`, so that a restore
+    waits for whatever is still running instead of trusting a read taken before it lands.
+    """
+    try:
+        return parse(
+            decode_object(response, call.method, call.path),
+            Where(call.method, call.path, response.status_code),
+        )
+    except errors.ProtocolError as exc:
+        raise WriteOutcomeUnknown(
+            f"{exc.detail}; the write was accepted but its outcome is unknown",
+            method=call.method,
+            path=call.path,
+            status=response.status_code,
+            hint="re-read the resource (and wait for its activation) before writing again",
+        ) from exc

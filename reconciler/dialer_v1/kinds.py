@@ -8,13 +8,13 @@ never read back, so it is stripped from every stored body and sent from the envi
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, SecretStr
 
+from reconciler import aio
 from reconciler.dialer_v1.api import METRIC_NAMES, DialerApi, Operation
 from reconciler.dialer_v1.bodies import CampaignBody, SettingsBody, WebhookAuth, WebhookBody
 from reconciler.dialer_v1.errors import (
@@ -217,7 +217,7 @@ async def observe(api: DialerApi) -> LiveState:
     async def webhooks() -> list[LiveResource]:
         return [_webhook(w.id, w.version_tag, w.body) async for w in api.iter_webhooks()]
 
-    settings, live_campaigns, live_webhooks = await asyncio.gather(
+    settings, live_campaigns, live_webhooks = await aio.gather(
         SettingsOps().read(api, "", None), campaigns(), webhooks()
     )
     resources = {r.address: r for r in (settings, *live_campaigns, *live_webhooks)}

@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from reconciler import aio
 from reconciler.dialer_v1.api import Operation
 from reconciler.dialer_v1.errors import OperationTimeoutError
 
@@ -65,10 +66,6 @@ async def wait_operations(
         pause = min(schedule.cap_seconds, pause * schedule.factor)
         if on_poll is not None:
             on_poll(len(pending))
-        answers = await asyncio.gather(
-            *(poll(results[i].operation_id) for i in pending), return_exceptions=True
-        )
+        answers = await aio.gather(*(poll(results[i].operation_id) for i in pending))
         for i, answer in zip(pending, answers, strict=True):
-            if isinstance(answer, BaseException):
-                raise answer
             results[i] = answer

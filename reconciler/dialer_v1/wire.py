@@ -1,16 +1,19 @@
 """JSON <-> records: the only place that knows the API's field names and error shapes.
 
-Answers become the frozen records of `cxone/api.py`; bodies become `resources.py` models
+Answers become the frozen records of `api.py`; bodies become `bodies.py` models
 with the server-managed fields (`id`, `versionTag`, `createdAt`, `updatedAt`,
 `lastActivatedAt`) moved into `ServerFields`. A field the server sends that our models do
 not know (a newer API version, say) is dropped with a debug log rather than refused: the
 reconciler only manages the fields it models, and refusing would make every read fail the
 day the vendor adds a field. A known field with a value outside the contract is refused
-as a `ProtocolError`. Nothing here logs a body or a value, only field names.
+as a `ProtocolError` located by `answers.Where`: the request, the resource (name, else id,
+else its place on the page) and the field. Nothing here logs or echoes a body or a value,
+only field names, and the names and ids that identify resources.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import types
 import typing
@@ -22,6 +25,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from reconciler.dialer_v1 import errors
+from reconciler.dialer_v1.answers import Where, clip, json_type, required_str
 from reconciler.dialer_v1.api import (
     AuditLogEntry,
     LiveCampaign,
@@ -41,6 +45,7 @@ from reconciler.dialer_v1.bodies import (
     WebhookBody,
     body_to_json,
 )
+from reconciler.dialer_v1.pages import Page
 from reconciler.kinds import CarrierCapacity, MetricRow, PolicyFinding, PolicyResult
 
 log = logging.getLogger("reconciler.dialer_v1")
@@ -50,24 +55,6 @@ JsonObject = dict[str, Any]
 
 _OPERATION_STATUSES = ("IN_PROGRESS", "COMPLETED", "FAILED")
 _RESOURCE_TYPES = ("settings", "campaign")
-
-
-def decode_object(response: httpx.Response, method: str, path: str) -> JsonObject:
-    """The answer's JSON object, or ProtocolError if it is not one."""
-    try:
-        data = response.json()
-    except ValueError as exc:
-        raise errors.ProtocolError(
-            "the answer is not JSON", method=method, path=path, status=response.status_code
-        ) from exc
-    if not isinstance(data, dict):
-        raise errors.ProtocolError(
-            "the answer is not a JSON object",
-            method=method,
-            path=path,
-            status=response.status_code,
-        )
-    return data
 
 
 # --- bodies -------------------------------------------------------------------------------
@@ -100,25 +87,25 @@ def _known_fields(model: type[BaseModel], data: Mapping[str, Any], where: str) -
     return kept
 
 
-def _body(model: type[B], data: Mapping[str, Any], what: str) -> B:
+def _body(model: type[B], data: Mapping[str, Any], where: Where) -> B:
     fields = {k: v for k, v in data.items() if k not in SERVER_MANAGED_FIELDS}
     try:
         return model.model_validate(_known_fields(model, fields, ""))
     except PydanticValidationError as exc:
+        found = exc.errors(include_input=False)
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(body)'}: {err['msg']}"
-            for err in exc.errors(include_input=False)
+            f"{'.'.join(str(p) for p in err['loc']) or '(body)'}: {err['msg']}" for err in found
         )
-        raise errors.ProtocolError(
-            f"the server's {what} does not follow the contract: {problems}"
+        first = ".".join(str(p) for p in found[0]["loc"]) if found else ""
+        raise where.error(
+            f"the body does not follow the contract: {problems}", data=data, field=first
         ) from exc
 
 
-def _str(data: Mapping[str, Any], key: str, what: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value:
-        raise errors.ProtocolError(f"the server's {what} has no {key}")
-    return value
+def _object(data: object, where: Where) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise where.error(f"is {json_type(data)}, not an object")
+    return data
 
 
 def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
@@ -134,55 +121,68 @@ def _server_fields(data: Mapping[str, Any]) -> ServerFields:
     )
 
 
-def parse_settings(data: Mapping[str, Any]) -> LiveSettings:
+def parse_settings(data: Mapping[str, Any], where: Where) -> LiveSettings:
     """GET /api/v1/dialer/settings -> LiveSettings."""
+    where = where.of("dialer settings")
+    required_str(data, "name", where)  # checked first, so every later error can name it
     return LiveSettings(
-        body=_body(SettingsBody, data, "dialer settings"),
-        version_tag=_str(data, "versionTag", "dialer settings"),
+        version_tag=required_str(data, "versionTag", where),
+        body=_body(SettingsBody, data, where),
         server=_server_fields(data),
     )
 
 
-def parse_campaign(data: Mapping[str, Any]) -> LiveCampaign:
+def parse_campaign(data: object, where: Where) -> LiveCampaign:
     """One campaign object -> LiveCampaign."""
+    where = where.of("campaign")
+    item = _object(data, where)
+    required_str(item, "name", where)
     return LiveCampaign(
-        id=_str(data, "id", "campaign"),
-        body=_body(CampaignBody, data, "campaign"),
-        version_tag=_str(data, "versionTag", "campaign"),
-        server=_server_fields(data),
+        id=required_str(item, "id", where),
+        version_tag=required_str(item, "versionTag", where),
+        body=_body(CampaignBody, item, where),
+        server=_server_fields(item),
     )
 
 
-def parse_webhook(data: Mapping[str, Any]) -> LiveWebhook:
+def parse_webhook(data: object, where: Where) -> LiveWebhook:
     """One webhook object -> LiveWebhook; a token the server should not echo is dropped."""
-    fields = dict(data)
+    where = where.of("webhook")
+    fields = dict(_object(data, where))
     auth = fields.get("auth")
     if isinstance(auth, Mapping) and "token" in auth:
         # Write-only on the API: never keep one in a live record, even if a server sends it.
         fields["auth"] = {k: v for k, v in auth.items() if k != "token"}
+    required_str(fields, "name", where)
     return LiveWebhook(
-        id=_str(fields, "id", "webhook"),
-        body=_body(WebhookBody, fields, "webhook"),
-        version_tag=_str(fields, "versionTag", "webhook"),
+        id=required_str(fields, "id", where),
+        version_tag=required_str(fields, "versionTag", where),
+        body=_body(WebhookBody, fields, where),
         server=_server_fields(fields),
     )
 
 
-def parse_operation(data: Mapping[str, Any]) -> Operation:
+def parse_operation(data: Mapping[str, Any], where: Where) -> Operation:
     """A 202 write answer or GET /operations/{id} -> Operation."""
+    where = where.of("operation", id_key="operationId")
+    operation_id = required_str(data, "operationId", where)
     status = data.get("status")
     if status not in _OPERATION_STATUSES:
-        raise errors.ProtocolError(f"operation status {status!r} is not one the contract names")
+        raise where.error(
+            f"status {_shown(status)} is not one the contract names", data=data, field="status"
+        )
     resource_type = data.get("resourceType")
     if resource_type not in _RESOURCE_TYPES:
-        raise errors.ProtocolError(f"operation resourceType {resource_type!r} is unknown")
+        raise where.error(
+            f"resourceType {_shown(resource_type)} is unknown", data=data, field="resourceType"
+        )
     details = data.get("errorDetails")
     details = details if isinstance(details, Mapping) else {}
     return Operation(
-        operation_id=_str(data, "operationId", "operation"),
+        operation_id=operation_id,
         status=status,
         resource_type=resource_type,
-        resource_id=_str(data, "resourceId", "operation"),
+        resource_id=required_str(data, "resourceId", where),
         version_tag=_opt_str(data, "versionTag") or "",
         error_code=_opt_str(details, "code"),
         error_message=_opt_str(details, "message"),
@@ -192,22 +192,39 @@ def parse_operation(data: Mapping[str, Any]) -> Operation:
     )
 
 
+def _shown(value: object) -> str:
+    """A short value of an enumerated field (status, resourceType): never a secret."""
+    return repr(clip(value)) if isinstance(value, str) else json_type(value)
+
+
 # --- pages --------------------------------------------------------------------------------
 
 
-def page_items(data: Mapping[str, Any], key: str) -> tuple[list[Mapping[str, Any]], str | None]:
-    """The items under `key` and the next page token (None on the last page)."""
+def page_items(data: Mapping[str, Any], where: Where) -> Page:
+    """The items under the listing's key, the next page token and the total, if sent."""
+    key = where.listing
     items = data.get(key)
-    if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
-        raise errors.ProtocolError(f"the page has no list of objects under {key!r}")
+    if not isinstance(items, list):
+        found = "missing" if key not in data else json_type(items)
+        raise where.error(f"{key} is {found}, not a list", field=key)
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise where.item(index).error(f"is {json_type(item)}, not an object")
     token = data.get("nextPageToken")
     if token is not None and not isinstance(token, str):
-        raise errors.ProtocolError("nextPageToken is not a string")
-    return items, token or None
+        raise where.error(
+            f"nextPageToken is {json_type(token)}, not a string or null", field="nextPageToken"
+        )
+    total = data.get("totalCount")
+    if total is not None and (not isinstance(total, int) or isinstance(total, bool) or total < 0):
+        log.debug("ignoring a totalCount that is not a count on %s", where.resource())
+        total = None
+    return Page(items, token or None, total)
 
 
-def parse_metric_row(data: Mapping[str, Any]) -> MetricRow:
+def parse_metric_row(data: Mapping[str, Any], where: Where) -> MetricRow:
     """One analytics result -> MetricRow (only the numeric metrics the server sent)."""
+    where = where.of("metrics row", id_key="intervalStart")
     reserved = {"campaignId", "intervalStart", "intervalEnd"}
     values = {
         k: float(v)
@@ -215,22 +232,22 @@ def parse_metric_row(data: Mapping[str, Any]) -> MetricRow:
         if k not in reserved and isinstance(v, (int, float)) and not isinstance(v, bool)
     }
     return MetricRow(
-        resource_id=_str(data, "campaignId", "metrics row"),
-        interval_start=_str(data, "intervalStart", "metrics row"),
-        interval_end=_str(data, "intervalEnd", "metrics row"),
+        resource_id=required_str(data, "campaignId", where),
+        interval_start=required_str(data, "intervalStart", where),
+        interval_end=required_str(data, "intervalEnd", where),
         values=values,
     )
 
 
-def parse_audit_entry(data: Mapping[str, Any]) -> AuditLogEntry:
+def parse_audit_entry(data: Mapping[str, Any], where: Where) -> AuditLogEntry:
     """One audit log entry -> AuditLogEntry."""
-    what = "audit entry"
+    where = where.of("audit entry")
     return AuditLogEntry(
-        id=_str(data, "id", what),
-        timestamp=_str(data, "timestamp", what),
+        id=required_str(data, "id", where),
+        timestamp=required_str(data, "timestamp", where),
         actor=_opt_str(data, "actor") or "",
-        action=_str(data, "action", what),
-        entity=_str(data, "entity", what),
+        action=required_str(data, "action", where),
+        entity=required_str(data, "entity", where),
         entity_id=_opt_str(data, "entityId") or "",
         version_tag_before=_opt_str(data, "versionTagBefore"),
         version_tag_after=_opt_str(data, "versionTagAfter"),
@@ -258,10 +275,10 @@ def policy_request(
     return payload
 
 
-def _findings(data: Mapping[str, Any], key: str) -> tuple[PolicyFinding, ...]:
+def _findings(data: Mapping[str, Any], key: str, where: Where) -> tuple[PolicyFinding, ...]:
     raw = data.get(key) or []
     if not isinstance(raw, list):
-        raise errors.ProtocolError(f"policy answer {key} is not a list")
+        raise where.error(f"{key} is {json_type(raw)}, not a list", field=key)
     return tuple(
         PolicyFinding(
             check=_opt_str(item, "check") or "",
@@ -273,15 +290,19 @@ def _findings(data: Mapping[str, Any], key: str) -> tuple[PolicyFinding, ...]:
     )
 
 
-def parse_policy_result(data: Mapping[str, Any]) -> PolicyResult:
+def parse_policy_result(data: Mapping[str, Any], where: Where) -> PolicyResult:
     """The answer of policy validation -> PolicyResult."""
+    where = where.of("policy validation answer")
     status = data.get("compliance_status")
     if status not in ("PASS", "FAIL"):
-        raise errors.ProtocolError(f"compliance_status {status!r} is neither PASS nor FAIL")
+        raise where.error(
+            f"compliance_status {_shown(status)} is neither PASS nor FAIL",
+            field="compliance_status",
+        )
     return PolicyResult(
         compliance_status=status,
-        violations=_findings(data, "violations"),
-        warnings=_findings(data, "warnings"),
+        violations=_findings(data, "violations", where),
+        warnings=_findings(data, "warnings", where),
     )
 
 
@@ -296,23 +317,25 @@ def simulator_request(request: SimulatorRequest) -> JsonObject:
     }
 
 
-def _number(data: Mapping[str, Any], key: str) -> float:
+def _number(data: Mapping[str, Any], key: str, where: Where) -> float:
     value = data.get(key)
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        raise errors.ProtocolError(f"the simulator answer has no number {key}")
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
+        found = "missing" if key not in data else json_type(value)
+        raise where.error(f"{key} is {found}, not a number", field=key)
     return float(value)
 
 
-def parse_simulator_result(data: Mapping[str, Any]) -> SimulatorResult:
+def parse_simulator_result(data: Mapping[str, Any], where: Where) -> SimulatorResult:
     """The simulator's answer -> SimulatorResult."""
+    where = where.of("simulator answer")
     return SimulatorResult(
-        predicted_abandonment_rate=_number(data, "predictedAbandonmentRate"),
-        agent_utilization=_number(data, "agentUtilization"),
-        average_wait_time_sec=_number(data, "averageWaitTimeSec"),
-        peak_concurrent_calls=int(_number(data, "peakConcurrentCalls")),
-        calls_blocked_by_carrier=int(_number(data, "callsBlockedByCarrier")),
-        calls_placed=int(_number(data, "callsPlaced")),
-        calls_connected=int(_number(data, "callsConnected")),
+        predicted_abandonment_rate=_number(data, "predictedAbandonmentRate", where),
+        agent_utilization=_number(data, "agentUtilization", where),
+        average_wait_time_sec=_number(data, "averageWaitTimeSec", where),
+        peak_concurrent_calls=int(_number(data, "peakConcurrentCalls", where)),
+        calls_blocked_by_carrier=int(_number(data, "callsBlockedByCarrier", where)),
+        calls_placed=int(_number(data, "callsPlaced", where)),
+        calls_connected=int(_number(data, "callsConnected", where)),
     )
 
 
@@ -320,9 +343,10 @@ def parse_simulator_result(data: Mapping[str, Any]) -> SimulatorResult:
 
 
 def _error_payload(response: httpx.Response) -> JsonObject:
+    """The JSON object of an error answer; {} for anything else (HTML, text, too deep)."""
     try:
-        data = response.json()
-    except ValueError:
+        data = json.loads(response.content)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return {}
     return data if isinstance(data, dict) else {}
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from reconciler import registry
+from reconciler import aio, registry
 from reconciler.dialer_v1.errors import ApiError
 from reconciler.engine.normalize import Normalizer
 from reconciler.engine.outcome import (
@@ -211,7 +211,7 @@ class ApplyRun:
                         return
                     await self._write_step(journal, step, change, total)
 
-            await asyncio.gather(*(one(s, c) for s, c in groups[key]))
+            await aio.gather(*(one(s, c) for s, c in groups[key]))
 
     @staticmethod
     def _skipped(change: Change) -> StepRecord:

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from reconciler import registry
+from reconciler import aio, registry
 from reconciler.engine.plan import Action, Plan
 from reconciler.errors import PolicyRejected
 from reconciler.kinds import Backend, CarrierCapacity, PolicyFinding, PolicyResult, ResourceAddress
@@ -55,7 +55,7 @@ async def check_plan_policy(
         jobs.append(one(c.address, registry.kind(c.kind).model(c.desired)))
     violations: list[tuple[ResourceAddress, PolicyFinding]] = []
     warnings: list[tuple[ResourceAddress, PolicyFinding]] = []
-    for address, result in await asyncio.gather(*jobs):
+    for address, result in await aio.gather(*jobs):
         violations += [(address, v) for v in result.violations]
         warnings += [(address, w) for w in result.warnings]
     return PolicyReport(tuple(violations), tuple(warnings), len(targets))

@@ -10,14 +10,13 @@ descriptor's business (reconciler/kinds.py).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import SecretStr
 
-from reconciler import registry
+from reconciler import aio, registry
 from reconciler.dialer_v1.errors import (
     ApiError,
     OperationFailedError,
@@ -224,5 +223,5 @@ async def restore(
             except Exception as exc:  # a ConfigError (missing token) must not stop the others
                 return RestoreResult(t.address, False, "none", str(exc))
 
-        results += await asyncio.gather(*(one(t) for t in group))
+        results += await aio.gather(*(one(t) for t in group))
     return results

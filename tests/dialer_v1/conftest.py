@@ -15,6 +15,8 @@ from reconciler.dialer_v1.emulator import (
     serve_in_thread,
 )
 
+CLIENT_ID = "reconciler-ci"
+SECRET = "s3cr3t-client-secret-4417"
 START = 1_790_000_000.0  # 2026-09-21T14:13:20Z: a realistic "now" for the manual clock
 
 
@@ -43,6 +45,18 @@ async def asgi_client(emulator: Emulator) -> AsyncIterator[httpx.AsyncClient]:
 def served_emulator(clock: ManualClock) -> Iterator[tuple[Emulator, str]]:
     """An emulator served by uvicorn on 127.0.0.1, and its base URL."""
     emu = Emulator(EmulatorConfig(), clock, make_tenant())
+    with serve_in_thread(emu) as base_url:
+        yield emu, base_url
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[Emulator, str]]:
+    """An emulator with fixed credentials (30 campaigns, 2 webhooks, activations of 50 ms,
+    real time) on 127.0.0.1, and its base URL: for the client over sockets."""
+    emu = Emulator(
+        EmulatorConfig(operation_seconds=0.05, client_id=CLIENT_ID, client_secret=SECRET),
+        tenant=make_tenant(campaigns=30, webhooks=2),
+    )
     with serve_in_thread(emu) as base_url:
         yield emu, base_url
 

@@ -18,9 +18,8 @@ from pydantic import SecretStr
 from reconciler.dialer_v1.bodies import CampaignBody, WebhookAuth, WebhookBody
 from reconciler.dialer_v1.client import ClientEvent, ClientOptions, DialerV1Client
 from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig, ManualClock, make_tenant
+from tests.dialer_v1.conftest import CLIENT_ID, SECRET
 
-CLIENT_ID = "reconciler-ci"
-SECRET = "s3cr3t-client-secret-4417"
 WEBHOOK_TOKEN = "wfm-webhook-token-9d2f"
 BASE_URL = "http://127.0.0.1:8443"
 

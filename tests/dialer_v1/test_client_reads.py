@@ -8,6 +8,7 @@ import pytest
 from pydantic import SecretStr
 
 from reconciler.dialer_v1 import errors, wire
+from reconciler.dialer_v1.answers import Where
 from reconciler.dialer_v1.api import SimulatorRequest
 from reconciler.dialer_v1.bodies import Concurrency
 from reconciler.dialer_v1.client import DialerV1Client
@@ -113,7 +114,7 @@ def test_unknown_fields_from_the_server_are_dropped_with_a_debug_log(
         "createdAt": "2026-01-01T00:00:00Z",
     }
     with caplog.at_level(logging.DEBUG, logger="reconciler.dialer_v1"):
-        campaign = wire.parse_campaign(data)
+        campaign = wire.parse_campaign(data, Where("GET", "/api/v1/campaigns/c-1", 200))
     assert campaign.id == "c-1" and campaign.server.created_at == "2026-01-01T00:00:00Z"
     assert "futureField" in caplog.text and "concurrency.turbo" in caplog.text
 
@@ -130,7 +131,7 @@ def test_out_of_contract_values_are_a_protocol_error() -> None:
         "dnc_lists": [],
     }
     with pytest.raises(errors.ProtocolError, match=r"concurrency\.max_agents"):
-        wire.parse_campaign(data)
+        wire.parse_campaign(data, Where("GET", "/api/v1/campaigns/c-1", 200))
 
 
 @pytest.mark.parametrize(

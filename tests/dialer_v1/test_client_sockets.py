@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -16,7 +15,7 @@ from reconciler.dialer_v1.client import (
     DialerV1Client,
     WriteOutcomeUnknown,
 )
-from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig, make_tenant, serve_in_thread
+from reconciler.dialer_v1.emulator import Emulator
 from tests.dialer_v1.test_client_harness import (
     CLIENT_ID,
     SECRET,
@@ -28,16 +27,6 @@ from tests.dialer_v1.test_client_harness import (
 )
 
 WEBHOOKS = "/api/v1/integrations/webhooks"
-
-
-@pytest.fixture
-def served() -> Iterator[tuple[Emulator, str]]:
-    emu = Emulator(
-        EmulatorConfig(operation_seconds=0.05, client_id=CLIENT_ID, client_secret=SECRET),
-        tenant=make_tenant(campaigns=30, webhooks=2),
-    )
-    with serve_in_thread(emu) as base_url:
-        yield emu, base_url
 
 
 def socket_client(

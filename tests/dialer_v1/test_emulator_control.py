@@ -28,11 +28,22 @@ async def test_control_endpoints_script_faults_and_edits(
         ),
         ("/_emulator/metrics", {"campaign_name": name, "metric": "efficiency", "value": 0.5}),
         ("/_emulator/clock/advance", {"seconds": 5}),
+        (
+            "/_emulator/faults/replace_body",
+            {"body": "No known way to render data", "content_type": "text/plain", "count": 1},
+        ),
+        ("/_emulator/faults/page_token", {"mode": "repeat", "path": "/api/v1/audit"}),
     ]
     for path, args in calls:
         answer = await asgi_client.post(path, json=args)
         assert answer.status_code == 200, (path, answer.text)
     assert (await asgi_client.get("/api/v1/campaigns", headers=auth)).status_code == 502
+    rendered = await asgi_client.get("/api/v1/dialer/settings", headers=auth)
+    assert (rendered.status_code, rendered.text) == (200, "No known way to render data")
+    first = await asgi_client.get("/api/v1/audit/logs?pageSize=1", headers=auth)
+    token = first.json()["nextPageToken"]
+    again = await asgi_client.get(f"/api/v1/audit/logs?pageSize=1&pageToken={token}", headers=auth)
+    assert again.json()["nextPageToken"] == token
     tenant = (await asgi_client.get("/_emulator/tenant")).json()
     assert tenant["settings"]["name"] == "Edited"
     assert emulator.webhook_token("WFM_Dialer_Sync_01") == "new"
@@ -44,10 +55,12 @@ async def test_control_endpoints_script_faults_and_edits(
     assert removed.status_code == 200
     records = (await asgi_client.get("/_emulator/requests")).json()
     assert all(not r["path"].startswith("/_emulator") for r in records)
-    assert records[-1] == {"method": "GET", "path": "/api/v1/campaigns", "query": "", "status": 502}
+    assert {"method": "GET", "path": "/api/v1/campaigns", "query": "", "status": 502} in records
     bad = [
         ("/_emulator/faults/http_error", {"status": 200}),
         ("/_emulator/faults/latency", {"bogus": 1}),
+        ("/_emulator/faults/replace_body", {"body_base64": "not base64!"}),
+        ("/_emulator/faults/page_token", {"mode": "sideways"}),
         ("/_emulator/edit/settings", {"changes": {"concurrency": {"max_agents": 0}}}),
         ("/_emulator/edit/campaign", {"name": "Nope", "changes": {}}),
     ]

@@ -142,3 +142,83 @@ async def test_faults_are_validated() -> None:
         emu.faults.drop_connection(count=0)
     with pytest.raises(ValueError):
         emu.faults.hang_operation(resource_type="webhook")
+
+
+async def test_replace_body_answers_the_given_bytes_after_handling(target: Target) -> None:
+    html = "<html><title>Sign in</title></html>"
+    target.emu.faults.replace_body(html, content_type="text/html", path="/api/v1/dialer/settings")
+    replaced = await target.client.get("/api/v1/dialer/settings", headers=target.auth)
+    assert (replaced.status_code, replaced.text) == (200, html)
+    assert replaced.headers["content-type"] == "text/html"
+    assert replaced.headers["content-length"] == str(len(html))
+    assert (
+        "versionTag"
+        in (await target.client.get("/api/v1/dialer/settings", headers=target.auth)).json()
+    )
+    assert target.emu.requests[-2].status == 200
+
+    body = (await target.client.get("/api/v1/dialer/settings", headers=target.auth)).json()
+    target.emu.faults.replace_body(body_base64="eyJvcGVyYXRpb25JZCI6", method="PUT", status=202)
+    cut = await target.client.put(
+        "/api/v1/dialer/settings",
+        headers={**target.auth, "If-Match": body["versionTag"]},
+        json={**body, "name": "Handled"},
+    )
+    assert (cut.status_code, cut.content) == (202, b'{"operationId":')
+    assert len(target.emu.tenant.operations) == 1  # the write was handled, only its answer lost
+
+
+async def test_page_token_repeat_makes_a_listing_endless(target: Target) -> None:
+    target.emu.faults.page_token(path="/api/v1/campaigns")
+    first = (await target.client.get("/api/v1/campaigns?pageSize=1", headers=target.auth)).json()
+    token = first["nextPageToken"]
+    for _ in range(3):
+        page = await target.client.get(
+            f"/api/v1/campaigns?pageSize=1&pageToken={token}", headers=target.auth
+        )
+        assert page.json()["nextPageToken"] == token
+        assert page.json()["campaigns"][0]["id"] == "c-000002"
+
+
+async def test_page_token_restart_sends_the_last_page_back_to_the_first_token(
+    target: Target,
+) -> None:
+    target.emu.faults.page_token(mode="restart", path="/api/v1/campaigns")
+    tokens: list[str | None] = []
+    token: str | None = None
+    for _ in range(4):
+        query = "pageSize=1" + (f"&pageToken={token}" if token else "")
+        page = (await target.client.get(f"/api/v1/campaigns?{query}", headers=target.auth)).json()
+        token = page["nextPageToken"]
+        tokens.append(token)
+    assert tokens[2] == tokens[0] and tokens[3] == tokens[1]  # 3 campaigns: 1 -> 2 -> 3 -> 2
+    target.emu.faults.clear()
+    last = await target.client.get(
+        f"/api/v1/campaigns?pageSize=1&pageToken={tokens[1]}", headers=target.auth
+    )
+    assert last.json()["nextPageToken"] is None
+
+
+async def test_an_error_fault_fires_first_and_leaves_the_rewrite_for_the_next_request(
+    target: Target,
+) -> None:
+    target.emu.faults.replace_body("null", path="/api/v1/dialer/settings")
+    target.emu.faults.http_error(503, path="/api/v1/dialer/settings")
+    first = await target.client.get("/api/v1/dialer/settings", headers=target.auth)
+    second = await target.client.get("/api/v1/dialer/settings", headers=target.auth)
+    third = await target.client.get("/api/v1/dialer/settings", headers=target.auth)
+    assert [first.status_code, second.text, third.status_code] == [503, "null", 200]
+
+
+def test_rewrite_faults_are_validated() -> None:
+    emu = Emulator(EmulatorConfig(), ManualClock(), make_tenant())
+    with pytest.raises(ValueError):
+        emu.faults.replace_body("x", status=99)
+    with pytest.raises(ValueError):
+        emu.faults.replace_body("x", content_type="text/html\r\nX-Evil: 1")
+    with pytest.raises(ValueError):
+        emu.faults.replace_body(body_base64="***")
+    with pytest.raises(ValueError):
+        emu.faults.page_token(mode="sideways")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        emu.faults.page_token(count=0)

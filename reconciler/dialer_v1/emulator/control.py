@@ -24,6 +24,8 @@ FAULT_KINDS = (
     "http_error",
     "drop_connection",
     "latency",
+    "replace_body",
+    "page_token",
     "fail_operation",
     "hang_operation",
     "expire_tokens",

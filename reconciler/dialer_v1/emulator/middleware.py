@@ -1,18 +1,20 @@
-"""The outermost layer: injected faults and the record of every request."""
+"""The outermost layer: injected faults and the record of every request.
+
+It asks its host only for `faults`, `record_request` and `after_request` (`FaultHost`),
+so any emulator app can mount it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reconciler.dialer_v1.emulator.faults import RequestFault
+from reconciler.dialer_v1.emulator.faults import Faults, RequestFault
 from reconciler.dialer_v1.emulator.records import RequestRecord
-
-if TYPE_CHECKING:
-    from reconciler.dialer_v1.emulator.core import Emulator
 
 CONTROL_PREFIX = "/_emulator"
 
@@ -36,10 +38,21 @@ class ConnectionDropped(Exception):
     """Raised by the app to abort a connection; the transport turns it into a broken answer."""
 
 
+class FaultHost(Protocol):
+    """What the middleware needs of the emulator it serves."""
+
+    @property
+    def faults(self) -> Faults: ...
+
+    def record_request(self, record: RequestRecord) -> None: ...
+
+    def after_request(self) -> None: ...
+
+
 class FaultMiddleware:
     """Applies `emu.faults` to every API request and records it in `emu.requests`."""
 
-    def __init__(self, app: ASGIApp, emu: Emulator) -> None:
+    def __init__(self, app: ASGIApp, emu: FaultHost) -> None:
         self.app = app
         self.emu = emu
 
@@ -54,9 +67,11 @@ class FaultMiddleware:
         faults = self.emu.faults.for_request(method, path)
         if faults.delay:
             await asyncio.sleep(faults.delay)
+        # Each request is recorded before its answer's last byte leaves, so a client that has
+        # its answer over a socket also finds it in `emu.requests`.
         if faults.error is not None:
-            await _send_error(send, faults.error)
             self.emu.record_request(RequestRecord(method, path, query, faults.error.status))
+            await _send_error(send, faults.error)
             return
         if faults.drop is not None:
             if faults.drop.after_handling:
@@ -64,16 +79,61 @@ class FaultMiddleware:
             self.emu.record_request(RequestRecord(method, path, query, None))
             await _abort(send)
             return
+        recorded: list[int | None] = []
+
+        def record(status: int | None) -> None:
+            if not recorded:
+                recorded.append(status)
+                self.emu.record_request(RequestRecord(method, path, query, status))
+
+        if faults.rewrite is not None:
+            await _rewritten(self.app, scope, receive, send, faults.rewrite, query, record)
+            self.emu.after_request()
+            return
         status: list[int] = []
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status.append(int(message["status"]))
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                record(status[0] if status else None)
             await send(message)
 
         await self.app(scope, receive, capture)
-        self.emu.record_request(RequestRecord(method, path, query, status[0] if status else None))
+        record(status[0] if status else None)
         self.emu.after_request()
+
+
+async def _rewritten(
+    app: ASGIApp,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    rule: RequestFault,
+    query: str,
+    record: Callable[[int], None],
+) -> None:
+    """Handle the request, then record and send its answer as `rule` rewrites it."""
+    start: Message = {}
+    chunks: list[bytes] = []
+
+    async def capture(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, capture)
+    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+    ctype = next((v.decode("latin-1") for k, v in headers if k.lower() == b"content-type"), "")
+    answer = rule.rewrite(query, int(start.get("status", 500)), ctype, b"".join(chunks))
+    headers = [(k, v) for k, v in headers if k.lower() != b"content-type"]
+    if answer.content_type:
+        headers.append((b"content-type", answer.content_type.encode("latin-1")))
+    headers.append((b"content-length", str(len(answer.body)).encode()))
+    record(answer.status)
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": answer.body})
 
 
 async def _discard(message: Message) -> None:
