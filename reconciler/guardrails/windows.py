@@ -1,0 +1,342 @@
+"""Change windows: when a change to a resource may be applied (issue 14).
+
+A window is `{kind: allow|deny, schedule: "<cron>", duration: "<N>h"|"<N>m", time_zone:
+campaign|<IANA zone>}`: intervals [start, start + duration) in absolute time from each start
+of the schedule read in its zone (`campaign`, the default, is the resource's own calling
+time zone, UTC for tenant-wide resources), or `{kind: deny, during: calling_hours}`: the
+resource's calling window of each local day. With any allow window a change is allowed only
+inside one; a deny window wins where they overlap; no windows at all means always allowed.
+
+Pure functions of the window list, an instant and the resource's zone and calling hours:
+`window_state` (open now, and which window decided), `next_opening` (the first instant a
+change is allowed) and `never_opens` / `start_of_closed_year` (for validate).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Literal, Protocol
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator, model_validator
+
+from reconciler.guardrails.cron import CronSchedule
+from reconciler.guardrails.localtime import UTC, zone_named
+from reconciler.guardrails.spans import DailySpan, ScheduleSpan
+
+HORIZON_DAYS = 366
+CAMPAIGN_ZONE = "campaign"
+# A window longer than the horizon is in force all the time: say so rather than compute it.
+MAX_DURATION = timedelta(days=HORIZON_DAYS)
+_DURATION = re.compile(r"^([0-9]+)([hm])$")
+_HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$")
+
+
+class DailyHours(Protocol):
+    """Calling hours as `"HH:MM"` strings, start before end (a campaign's `calling_hours`)."""
+
+    @property
+    def start(self) -> str: ...
+
+    @property
+    def end(self) -> str: ...
+
+
+class ChangeWindow(BaseModel):
+    """One allow or deny window, as written in a spec."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+    kind: Literal["allow", "deny"]
+    schedule: str | None = None
+    duration: str | None = None
+    time_zone: str = CAMPAIGN_ZONE
+    during: Literal["calling_hours"] | None = None
+    _cron: CronSchedule | None = PrivateAttr(default=None)
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron_syntax(cls, value: str | None) -> str | None:
+        if value is not None:
+            CronSchedule.parse(value)
+        return value
+
+    @field_validator("duration", mode="before")
+    @classmethod
+    def _duration_form(cls, value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool):
+            raise ValueError(f'duration {value} needs a unit: write "{value}m" or "{value}h"')
+        if isinstance(value, str):
+            _parse_duration(value)
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone_known(cls, value: str) -> str:
+        if value != CAMPAIGN_ZONE:
+            zone_named(value)
+        return value
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> ChangeWindow:
+        if self.during is not None:
+            extra = [f for f in ("schedule", "duration", "time_zone") if f in self.model_fields_set]
+            if extra:
+                raise ValueError(
+                    f"`during: calling_hours` takes no {', '.join(extra)}: the calling hours"
+                    " are read in the resource's own time zone"
+                )
+            if self.kind != "deny":
+                raise ValueError(
+                    "`during: calling_hours` can only deny: use `kind: deny` (to allow changes"
+                    " outside the calling hours only)"
+                )
+            return self
+        if self.schedule is None or self.duration is None:
+            missing = " and ".join(f for f in ("schedule", "duration") if getattr(self, f) is None)
+            raise ValueError(
+                f"a window needs {missing}"
+                ' (e.g. schedule: "0 22 * * mon-fri", duration: 8h), or `during: calling_hours`'
+            )
+        self._cron = CronSchedule.parse(self.schedule)
+        return self
+
+    @property
+    def cron(self) -> CronSchedule | None:
+        """The parsed schedule (None for a calling-hours window)."""
+        return self._cron
+
+    @property
+    def length(self) -> timedelta:
+        """How long each interval lasts (zero for a calling-hours window)."""
+        return _parse_duration(self.duration) if self.duration else timedelta(0)
+
+    def describe(self) -> str:
+        """`"0 8 * * mon-fri" for 13h (campaign time zone)` or `during calling_hours`."""
+        if self.during is not None:
+            return f"during {self.during}"
+        where = "campaign time zone" if self.time_zone == CAMPAIGN_ZONE else self.time_zone
+        return f'"{self.schedule}" for {self.duration} ({where})'
+
+
+def _parse_duration(text: str) -> timedelta:
+    found = _DURATION.match(text)
+    if found is None:
+        raise ValueError(f'duration {text!r} is not "<N>h" or "<N>m" (e.g. "8h", "90m")')
+    number, unit = int(found[1]), found[2]
+    if number < 1:
+        raise ValueError(f"duration {text!r} must be at least 1{unit}")
+    length = timedelta(hours=number) if unit == "h" else timedelta(minutes=number)
+    if length > MAX_DURATION:
+        raise ValueError(
+            f"duration {text!r} is longer than {HORIZON_DAYS} days"
+            f" ({HORIZON_DAYS * 24}h): such a window is in force all the time; remove it"
+        )
+    return length
+
+
+Decision = Literal["no-windows", "allowed", "denied", "outside-allow", "not-denied"]
+
+
+@dataclass(frozen=True)
+class WindowVerdict:
+    """Whether a change is allowed at an instant, and the window that decided it."""
+
+    open: bool
+    decision: Decision
+    window: ChangeWindow | None = None  # the allow or deny window that covers the instant
+    index: int | None = None  # its position in the list
+
+    @property
+    def reason(self) -> str:
+        """One line for a person: why the change is allowed or not."""
+        described = self.window.describe() if self.window is not None else ""
+        return {
+            "no-windows": "no change windows: changes are always allowed",
+            "allowed": f"inside allow window {described}",
+            "denied": f"deny window {described} covers now",
+            "outside-allow": "no allow window covers now",
+            "not-denied": "no deny window covers now",
+        }[self.decision]
+
+
+@dataclass(frozen=True)
+class _Spans:
+    allows: tuple[tuple[int, ScheduleSpan], ...]
+    denies: tuple[tuple[int, ScheduleSpan | DailySpan], ...]
+
+
+def _spans(windows: Sequence[ChangeWindow], zone: str, calling_hours: DailyHours | None) -> _Spans:
+    hours = None if calling_hours is None else (calling_hours.start, calling_hours.end)
+    return _compiled(tuple(windows), zone, hours)
+
+
+# A plan asks about many resources that share their windows, zone and calling hours.
+@lru_cache(maxsize=4096)
+def _compiled(
+    windows: tuple[ChangeWindow, ...], zone: str, hours: tuple[str, str] | None
+) -> _Spans:
+    resource_zone = zone_named(zone)
+    allows: list[tuple[int, ScheduleSpan]] = []
+    denies: list[tuple[int, ScheduleSpan | DailySpan]] = []
+    for index, window in enumerate(windows):
+        if window.during is not None:
+            denies.append((index, _calling_hours_span(hours, resource_zone)))
+            continue
+        assert window.cron is not None  # set by the model for every schedule window
+        tz = resource_zone if window.time_zone == CAMPAIGN_ZONE else zone_named(window.time_zone)
+        span = ScheduleSpan(window.cron, window.length, tz)
+        if window.kind == "allow":
+            allows.append((index, span))
+        else:
+            denies.append((index, span))
+    return _Spans(tuple(allows), tuple(denies))
+
+
+def _calling_hours_span(hours: tuple[str, str] | None, zone: ZoneInfo) -> DailySpan:
+    if hours is None:
+        raise ValueError(
+            "a `during: calling_hours` window needs calling hours, and this resource has none"
+        )
+    start, end = _minutes(hours[0]), _minutes(hours[1])
+    if start >= end:
+        raise ValueError(f"calling hours {hours[0]}-{hours[1]}: start is not before end")
+    return DailySpan(start, end, zone)
+
+
+def _minutes(hhmm: str) -> int:
+    if not _HHMM.match(hhmm):
+        raise ValueError(f'calling hours {hhmm!r} is not a time of day as HH:MM (e.g. "08:00")')
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _utc(instant: datetime) -> datetime:
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError(f"{instant.isoformat()} has no time zone: pass an aware datetime")
+    return instant.astimezone(UTC)
+
+
+def window_state(
+    windows: Sequence[ChangeWindow],
+    at_utc: datetime,
+    zone: str,
+    calling_hours: DailyHours | None = None,
+) -> WindowVerdict:
+    """Whether a change is allowed at `at_utc` for a resource in `zone`, and why."""
+    at = _utc(at_utc)
+    spans = _spans(windows, zone, calling_hours)
+    for index, deny in spans.denies:
+        if deny.cover_end(at, at) is not None:
+            return WindowVerdict(False, "denied", windows[index], index)
+    for index, allow in spans.allows:
+        if allow.cover_end(at, at) is not None:
+            return WindowVerdict(True, "allowed", windows[index], index)
+    if spans.allows:
+        return WindowVerdict(False, "outside-allow")
+    return WindowVerdict(True, "not-denied" if spans.denies else "no-windows")
+
+
+def next_opening(
+    windows: Sequence[ChangeWindow],
+    after_utc: datetime,
+    zone: str,
+    calling_hours: DailyHours | None = None,
+    horizon_days: float = HORIZON_DAYS,
+) -> datetime | None:
+    """The first instant (UTC) at or after `after_utc` when a change is allowed.
+
+    None when there is none within `horizon_days`. The answer is exact: the open instants
+    are a union of half-open intervals, so the first one is `after_utc`, the start of an
+    allow interval or the end of a deny interval; the search jumps between those.
+    """
+    after = _utc(after_utc)
+    limit = after + timedelta(days=horizon_days)
+    return _first_open(_spans(windows, zone, calling_hours), after, limit)
+
+
+def _first_open(spans: _Spans, at: datetime, limit: datetime) -> datetime | None:
+    while at <= limit:
+        # Every instant from `at` to a covering deny interval's end is closed.
+        ends = [end for _, deny in spans.denies if (end := deny.cover_end(at, limit))]
+        if ends:
+            at = max(ends)
+            continue
+        if not spans.allows or any(allow.cover_end(at, at) for _, allow in spans.allows):
+            return at
+        # Outside every allow interval until the next start of one.
+        starts = [start for _, allow in spans.allows if (start := allow.next_start(at, limit))]
+        if not starts:
+            return None
+        at = min(starts)
+    return None
+
+
+def start_of_closed_year(
+    windows: Sequence[ChangeWindow],
+    zone: str,
+    calling_hours: DailyHours | None = None,
+    *,
+    now: datetime,
+) -> datetime | None:
+    """The first instant in the year from `now` after which no change is allowed for 366 days.
+
+    None when every instant of that year reaches an opening within 366 days. The check
+    is exact, not sampled. From an opening o, a jump to s = o + 183 days costs one
+    `next_opening`: if the next opening o2 after s is within 366 days of o, every start
+    between o and o2 reaches an opening in time (one after o reaches o2 by o + 366 days).
+    Otherwise the closed stretch before o2 began at some c in (o, s]; c is found by
+    bisection (no opening in [x, o + 366 days] holds exactly for x >= c), and the stretch
+    [c, o2) decides. A year is checked because schedules, calendars and clock changes
+    differ from year to year; validate passes the current time.
+    """
+    spans = _spans(windows, zone, calling_hours)
+    horizon = timedelta(days=HORIZON_DAYS)
+    start = _utc(now)
+    last_start = start + horizon
+    opening = _first_open(spans, start, start + horizon)
+    if opening is None:
+        return start
+    while opening < last_start:
+        jump = opening + horizon / 2
+        following = _first_open(spans, jump, opening + horizon)
+        if following is not None:
+            opening = following
+            continue
+        closed_from = _closing_before(spans, opening, jump)
+        if closed_from >= last_start:
+            return None
+        following = _first_open(spans, closed_from, closed_from + horizon)
+        if following is None:
+            return closed_from
+        opening = following
+    return None
+
+
+def _closing_before(spans: _Spans, opening: datetime, closed: datetime) -> datetime:
+    """The start of the closed stretch that holds `closed` and has an opening before it."""
+    budget_end = opening + timedelta(days=HORIZON_DAYS)
+    low, high = opening, closed  # an opening from low on, none from high on (within budget)
+    resolution = timedelta(microseconds=1)
+    while high - low > resolution:
+        middle = low + (high - low) / 2
+        if _first_open(spans, middle, budget_end) is None:
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+def never_opens(
+    windows: Sequence[ChangeWindow],
+    zone: str,
+    calling_hours: DailyHours | None = None,
+    *,
+    now: datetime,
+) -> bool:
+    """True when some instant of the year from `now` is followed by 366 closed days."""
+    return start_of_closed_year(windows, zone, calling_hours, now=now) is not None
