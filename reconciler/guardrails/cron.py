@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from reconciler.guardrails.localtime import fold_slack, instant_of, wall
+from reconciler.guardrails.localtime import instant_of, wall, wall_reached
 
 SYNTAX = 'minute hour day-of-month month day-of-week, e.g. "0 22 * * mon-fri"'
 
@@ -145,7 +145,7 @@ class CronSchedule:
         if local.second or local.microsecond:
             local = local.replace(second=0, microsecond=0) + timedelta(minutes=1)
         day, first = local.date(), local.hour * 60 + local.minute
-        last_day = (wall(until, zone) + fold_slack(until, zone)).date()
+        last_day = wall_reached(until, zone).date()
         while day <= last_day:
             if self.matches(day):
                 midnight = datetime.combine(day, time())
@@ -158,8 +158,8 @@ class CronSchedule:
 
     def prev_fire(self, at: datetime, zone: ZoneInfo, floor: datetime) -> datetime | None:
         """The last start (UTC) after `floor` and at or before `at`, read in `zone`."""
-        # On a fall-back's repeat, wall times up to `fold_slack` later still started earlier.
-        local = wall(at, zone) + fold_slack(at, zone)
+        # On a fall-back's repeat, later wall times may have started (first pass) already.
+        local = wall_reached(at, zone)
         day, last = local.date(), local.hour * 60 + local.minute
         first_day = wall(floor, zone).date()
         while day >= first_day:

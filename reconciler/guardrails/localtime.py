@@ -4,8 +4,9 @@ Everything here works on aware instants (any offset, compared as UTC) and on nai
 times (what a clock on the wall of the zone shows). A wall time can name no instant (a
 spring-forward skips it) or two (a fall-back repeats it); `instant_of` answers the first.
 
-The shortcuts in `spans.py` rely on one fact of the time zone database, checked over every
-zone from 1970 to 2100: two changes of a zone's UTC offset are at least 7 days apart.
+The shortcut in `spans.py` relies on one fact of the time zone database, checked over every
+zone from 1970 to 2100 (offsets sampled every 6 hours): two changes of a zone's UTC offset
+are at least 7 days apart (the closest pair: Brazil's north-east in October 2000).
 """
 
 from __future__ import annotations
@@ -73,13 +74,19 @@ def first_instant_from(local: datetime, zone: ZoneInfo) -> datetime:
     return high
 
 
-def fold_slack(instant: datetime, zone: ZoneInfo) -> timedelta:
-    """How far the wall time of `instant` lags its first pass: > 0 on a fall-back's repeat."""
+def wall_reached(instant: datetime, zone: ZoneInfo) -> datetime:
+    """The latest wall time whose first pass is at or before `instant`.
+
+    Its own wall time, except on the repeat of a fall-back: there the first pass of wall
+    times up to the length of the repeat later has already happened.
+    """
     local = instant.astimezone(zone)
-    first = local.replace(fold=0).utcoffset()
-    now = local.utcoffset()
+    naive = local.replace(tzinfo=None)
+    if not local.fold:  # zoneinfo marks the second pass of a repeated wall time
+        return naive
+    first, now = local.replace(fold=0).utcoffset(), local.utcoffset()
     assert first is not None and now is not None  # a ZoneInfo always has an offset
-    return max(first - now, timedelta(0))
+    return naive + (first - now)
 
 
 def same_offset(start: datetime, end: datetime, zone: ZoneInfo) -> bool:

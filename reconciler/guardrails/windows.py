@@ -30,7 +30,7 @@ from reconciler.guardrails.spans import DailySpan, ScheduleSpan
 
 HORIZON_DAYS = 366
 CAMPAIGN_ZONE = "campaign"
-# A window longer than the horizon is in force all the time: say so rather than compute it.
+# A window lasts at most a year: this also bounds every search back for a covering start.
 MAX_DURATION = timedelta(days=HORIZON_DAYS)
 _DURATION = re.compile(r"^([0-9]+)([hm])$")
 _HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$")
@@ -134,7 +134,7 @@ def _parse_duration(text: str) -> timedelta:
     if length > MAX_DURATION:
         raise ValueError(
             f"duration {text!r} is longer than {HORIZON_DAYS} days"
-            f" ({HORIZON_DAYS * 24}h): such a window is in force all the time; remove it"
+            f" ({HORIZON_DAYS * 24}h): a change window lasts at most a year"
         )
     return length
 
@@ -171,8 +171,11 @@ class _Spans:
 
 
 def _spans(windows: Sequence[ChangeWindow], zone: str, calling_hours: DailyHours | None) -> _Spans:
-    hours = None if calling_hours is None else (calling_hours.start, calling_hours.end)
-    return _compiled(tuple(windows), zone, hours)
+    return _compiled(tuple(windows), zone, _hours_key(calling_hours))
+
+
+def _hours_key(calling_hours: DailyHours | None) -> tuple[str, str] | None:
+    return None if calling_hours is None else (calling_hours.start, calling_hours.end)
 
 
 # A plan asks about many resources that share their windows, zone and calling hours.
@@ -283,20 +286,32 @@ def start_of_closed_year(
     *,
     now: datetime,
 ) -> datetime | None:
-    """The first instant in the year from `now` after which no change is allowed for 366 days.
+    """The first instant of the year from `now` after which no change is allowed for 366 days.
 
-    None when every instant of that year reaches an opening within 366 days. The check
-    is exact, not sampled. From an opening o, a jump to s = o + 183 days costs one
-    `next_opening`: if the next opening o2 after s is within 366 days of o, every start
-    between o and o2 reaches an opening in time (one after o reaches o2 by o + 366 days).
-    Otherwise the closed stretch before o2 began at some c in (o, s]; c is found by
-    bisection (no opening in [x, o + 366 days] holds exactly for x >= c), and the stretch
-    [c, o2) decides. A year is checked because schedules, calendars and clock changes
-    differ from year to year; validate passes the current time.
+    None when from every instant of that year a change is allowed within 366 days. Why a
+    year from now: schedules, leap days, weekdays and clock changes differ from year to
+    year, so a stretch of 366 closed days can start in one year and not in another (an
+    allow window on 1 January unless it is a Monday is closed from 2028 to 2030); the year
+    from now holds every instant the next year's applies will ask about. Validate passes
+    the current time, so an error that lies further ahead shows up within a year of it.
+
+    The check is exact, not sampled. From an opening o, a jump to s = o + 183 days costs
+    one search: if the next opening o2 from s is within 366 days of o, every instant from o
+    to s reaches an opening in time (one after o reaches o2 by o + 366 days). Otherwise the
+    closed stretch before o2 began at some c in (o, s]; c is found by bisection (no opening
+    in [x, o + 366 days] holds exactly for x >= c), and whether the stretch from c reaches
+    an opening within 366 days decides.
     """
-    spans = _spans(windows, zone, calling_hours)
+    return _closed_year(tuple(windows), zone, _hours_key(calling_hours), _utc(now))
+
+
+# Validate asks once per resource, with one `now`, and resources share their windows.
+@lru_cache(maxsize=4096)
+def _closed_year(
+    windows: tuple[ChangeWindow, ...], zone: str, hours: tuple[str, str] | None, start: datetime
+) -> datetime | None:
+    spans = _compiled(windows, zone, hours)
     horizon = timedelta(days=HORIZON_DAYS)
-    start = _utc(now)
     last_start = start + horizon
     opening = _first_open(spans, start, start + horizon)
     if opening is None:
