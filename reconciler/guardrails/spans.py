@@ -8,6 +8,12 @@ first pass, so a fall-back inside the calling hours lengthens that day's interva
 `cover_end` walks chained intervals (the next start falls inside the current one) a run at
 a time: within one wall day without an offset change, a precomputed table says where the
 run ends, so `* * * * *` for 1m costs a step per day, not per minute.
+
+`day_mask` gives the covered minutes of one UTC day as the bits of an int, for searches
+that would otherwise step through many short intervals (allow and deny windows that
+alternate minute by minute). Every interval boundary is a whole UTC minute (starts are whole
+wall minutes, durations whole minutes, offsets and their changes whole minutes), so a
+minute is covered all through or not at all; a span that cannot promise it answers None.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from reconciler.guardrails.cron import CronSchedule
@@ -22,6 +29,8 @@ from reconciler.guardrails.localtime import first_instant_from, same_offset, wal
 
 _ONE_DAY = timedelta(days=1)
 _ONE_MINUTE = timedelta(minutes=1)
+DAY_MINUTES = 24 * 60
+FULL_DAY = (1 << DAY_MINUTES) - 1
 _REMEMBERED_DAYS = 2048  # a plan's resources share spans (windows.py caches them): a memo
 
 
@@ -56,6 +65,35 @@ class ScheduleSpan:
                 return end
             end = self._run_end(later)
         return end
+
+    def day_mask(self, day: datetime) -> int | None:
+        """The minutes of the UTC day starting at `day` that an interval covers, as bits."""
+        offset = day.astimezone(self.zone).utcoffset() or timedelta(0)
+        plain = same_offset(day - 2 * _ONE_DAY, day + 3 * _ONE_DAY, self.zone)
+        if not plain or self.length > _ONE_DAY or offset % _ONE_MINUTE:
+            return walked_mask(self, day)
+        # One offset from two days before to two after: each local day's starts cover the
+        # same wall minutes, shifted into this UTC day by the day's distance and the offset.
+        mask = 0
+        local_day = wall(day, self.zone).date()
+        for back in range(-2, 3):
+            other = local_day + _ONE_DAY * back
+            shift = (datetime.combine(other, time()) - wall(day, self.zone)) // _ONE_MINUTE
+            if not self.schedule.matches(other):
+                continue
+            mask |= (
+                self._day_starts_mask << shift if shift >= 0 else self._day_starts_mask >> -shift
+            )
+        return mask & FULL_DAY
+
+    @cached_property
+    def _day_starts_mask(self) -> int:
+        """The wall minutes a day's starts cover, counted from that day's midnight."""
+        interval = (1 << (self.length // _ONE_MINUTE)) - 1
+        mask = 0
+        for minute in self.schedule.day_minutes:
+            mask |= interval << minute
+        return mask
 
     def _run_end(self, fire: datetime) -> datetime:
         """Where the run of chained starts that `fire` belongs to ends, within its day."""
@@ -106,6 +144,18 @@ class DailySpan:
             self._days[day] = found
         return found
 
+    def day_mask(self, day: datetime) -> int | None:
+        """The minutes of the UTC day starting at `day` that an interval covers, as bits."""
+        mask = 0
+        local_day = wall(day, self.zone).date()
+        for back in range(-1, 3):
+            start, end = self.interval(local_day + _ONE_DAY * back)
+            bits = interval_bits(start, end, day)
+            if bits is None:
+                return None
+            mask |= bits
+        return mask
+
     def cover_end(self, at: datetime, until: datetime) -> datetime | None:
         """None if no day's interval covers `at`; else the first uncovered instant after it."""
         today = wall(at, self.zone).date()
@@ -123,3 +173,33 @@ class DailySpan:
                 break
             end = next_end
         return end
+
+
+def interval_bits(start: datetime, end: datetime, day: datetime) -> int | None:
+    """[start, end) as minute bits of the UTC day from `day`; None off whole minutes."""
+    low = min(max(start, day), day + _ONE_DAY)
+    high = min(max(end, day), day + _ONE_DAY)
+    if high <= low:
+        return 0
+    if (low - day) % _ONE_MINUTE or (high - day) % _ONE_MINUTE:
+        return None
+    first, last = (low - day) // _ONE_MINUTE, (high - day) // _ONE_MINUTE
+    return ((1 << (last - first)) - 1) << first
+
+
+def walked_mask(span: ScheduleSpan, day: datetime) -> int | None:
+    """The day's mask from the span's own interval search (days near a clock change)."""
+    mask, at, end = 0, day, day + _ONE_DAY
+    while at < end:
+        covered_to = span.cover_end(at, end)
+        if covered_to is not None:
+            bits = interval_bits(at, covered_to, day)
+            if bits is None:
+                return None
+            mask, at = mask | bits, covered_to
+            continue
+        start = span.next_start(at, end)
+        if start is None:
+            break
+        at = start
+    return mask

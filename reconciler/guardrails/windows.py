@@ -24,16 +24,18 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator, model_validator
 
+from reconciler.dialer_v1.bodies import minutes_of_day
 from reconciler.guardrails.cron import CronSchedule
 from reconciler.guardrails.localtime import UTC, zone_named
-from reconciler.guardrails.spans import DailySpan, ScheduleSpan
+from reconciler.guardrails.spans import FULL_DAY, DailySpan, ScheduleSpan
 
 HORIZON_DAYS = 366
+# After this many steps from interval to interval, a search reads whole days as minute masks.
+STEPS_BEFORE_DAYS = 64
 CAMPAIGN_ZONE = "campaign"
 # A window lasts at most a year: this also bounds every search back for a covering start.
 MAX_DURATION = timedelta(days=HORIZON_DAYS)
 _DURATION = re.compile(r"^([0-9]+)([hm])$")
-_HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$")
 
 
 class DailyHours(Protocol):
@@ -115,6 +117,10 @@ class ChangeWindow(BaseModel):
         """How long each interval lasts (zero for a calling-hours window)."""
         return _parse_duration(self.duration) if self.duration else timedelta(0)
 
+    def zone_for(self, resource_zone: str) -> str:
+        """The zone this window is read in, for a resource whose own zone is `resource_zone`."""
+        return resource_zone if self.time_zone == CAMPAIGN_ZONE or self.during else self.time_zone
+
     def describe(self) -> str:
         """`"0 8 * * mon-fri" for 13h (campaign time zone)` or `during calling_hours`."""
         if self.during is not None:
@@ -191,8 +197,7 @@ def _compiled(
             denies.append((index, _calling_hours_span(hours, resource_zone)))
             continue
         assert window.cron is not None  # set by the model for every schedule window
-        tz = resource_zone if window.time_zone == CAMPAIGN_ZONE else zone_named(window.time_zone)
-        span = ScheduleSpan(window.cron, window.length, tz)
+        span = ScheduleSpan(window.cron, window.length, zone_named(window.zone_for(zone)))
         if window.kind == "allow":
             allows.append((index, span))
         else:
@@ -205,17 +210,10 @@ def _calling_hours_span(hours: tuple[str, str] | None, zone: ZoneInfo) -> DailyS
         raise ValueError(
             "a `during: calling_hours` window needs calling hours, and this resource has none"
         )
-    start, end = _minutes(hours[0]), _minutes(hours[1])
+    start, end = minutes_of_day(hours[0]), minutes_of_day(hours[1])
     if start >= end:
         raise ValueError(f"calling hours {hours[0]}-{hours[1]}: start is not before end")
     return DailySpan(start, end, zone)
-
-
-def _minutes(hhmm: str) -> int:
-    if not _HHMM.match(hhmm):
-        raise ValueError(f'calling hours {hhmm!r} is not a time of day as HH:MM (e.g. "08:00")')
-    hours, minutes = hhmm.split(":")
-    return int(hours) * 60 + int(minutes)
 
 
 def _utc(instant: datetime) -> datetime:
@@ -262,8 +260,17 @@ def next_opening(
     return _first_open(_spans(windows, zone, calling_hours), after, limit)
 
 
-def _first_open(spans: _Spans, at: datetime, limit: datetime) -> datetime | None:
+def _first_open(
+    spans: _Spans, at: datetime, limit: datetime, steps: int = STEPS_BEFORE_DAYS
+) -> datetime | None:
     while at <= limit:
+        if steps <= 0 and (by_day := _open_minutes(spans, at)) is not None:
+            # Many short intervals: read the rest of this UTC day minute by minute at once.
+            if by_day == _NEXT_DAY:
+                at = _utc_midnight(at) + timedelta(days=1)
+                continue
+            return by_day if by_day <= limit else None
+        steps -= 1
         # Every instant from `at` to a covering deny interval's end is closed.
         ends = [end for _, deny in spans.denies if (end := deny.cover_end(at, limit))]
         if ends:
@@ -277,6 +284,35 @@ def _first_open(spans: _Spans, at: datetime, limit: datetime) -> datetime | None
             return None
         at = min(starts)
     return None
+
+
+_NEXT_DAY = datetime.max.replace(tzinfo=UTC)
+
+
+def _utc_midnight(at: datetime) -> datetime:
+    return at.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _open_minutes(spans: _Spans, at: datetime) -> datetime | None:
+    """The first open instant from `at` in its UTC day; `_NEXT_DAY` when there is none,
+    None when some window cannot answer minute by minute."""
+    day = _utc_midnight(at)
+    allowed = FULL_DAY if not spans.allows else 0
+    for _, allow in spans.allows:
+        if (mask := allow.day_mask(day)) is None:
+            return None
+        allowed |= mask
+    for _, deny in spans.denies:
+        if (mask := deny.day_mask(day)) is None:
+            return None
+        allowed &= ~mask
+    minute = (at - day) // timedelta(minutes=1)
+    later = allowed >> minute
+    if not later:
+        return _NEXT_DAY
+    if later & 1:
+        return at  # a minute is open all through: `at` is inside an open one
+    return day + timedelta(minutes=minute + (later & -later).bit_length() - 1)
 
 
 def start_of_closed_year(

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from reconciler.guardrails import ChangeWindow, next_opening, start_of_closed_year, window_state
 from reconciler.guardrails.cron import CronSchedule
+from reconciler.guardrails.windows import _first_open, _spans
 from tests.guardrails.oracle import (
     MINUTE,
     UTC,
@@ -245,3 +246,18 @@ def test_the_first_closed_year_is_where_next_opening_gives_up(
         sample = now + (end - now) * fraction
         if sample < end:
             assert next_opening(window_list, sample, zone, hours) is not None, sample
+
+
+@PROPERTIES
+@given(cases())
+def test_reading_whole_days_as_minutes_finds_the_same_opening(
+    case: tuple[list[ChangeWindow], str, Hours, datetime],
+) -> None:
+    """The minute masks a long search switches to agree with stepping between intervals."""
+    window_list, zone, hours, at = case
+    spans = _spans(window_list, zone, hours)
+    limit = at + timedelta(days=HORIZON_DAYS)
+    by_days = _first_open(spans, at, limit, steps=0)
+    assert by_days == _first_open(spans, at, limit, steps=10**9)
+    if by_days is not None:
+        assert is_open(window_list, by_days, ZoneInfo(zone), hours)

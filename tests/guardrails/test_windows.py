@@ -58,6 +58,8 @@ def test_a_window_parses_from_its_yaml_shape() -> None:
     zoned = allow("0 22 * * *", "8h", time_zone="Europe/London")
     assert zoned.describe() == '"0 22 * * *" for 8h (Europe/London)'
     assert DENY_CALLING_HOURS.describe() == "during calling_hours"
+    assert window.zone_for(NY) == NY and zoned.zone_for(NY) == "Europe/London"
+    assert DENY_CALLING_HOURS.zone_for(NY) == NY
     assert DENY_CALLING_HOURS.length == timedelta(0)
 
 
@@ -269,6 +271,16 @@ def test_chained_deny_intervals_are_walked_to_their_end() -> None:
     assert next_opening(windows, local(NY, 2024, 6, 4, 0, 0, 30), NY) == local(NY, 2024, 6, 4, 12)
     always = [deny("* * * * *", "1m")]
     assert next_opening(always, utc(2024, 6, 4), "UTC") is None
+
+
+def test_windows_alternating_minute_by_minute() -> None:
+    # Allowed on even minutes, denied on multiples of four: the first opening is :02.
+    windows = [allow("*/2 * * * *", "1m"), deny("*/4 * * * *", "1m")]
+    assert next_opening(windows, local(NY, 2024, 6, 4, 15), NY) == local(NY, 2024, 6, 4, 15, 2)
+    # Denied on every allowed minute: closed all year (a long search reads whole days).
+    windows = [allow("*/2 * * * *", "1m"), deny("*/2 * * * *", "1m")]
+    assert next_opening(windows, utc(2024, 6, 4), NY) is None
+    assert never_opens(windows, NY, now=NOW)
 
 
 def test_a_deny_every_minute_leaves_the_repeated_hour_open() -> None:
