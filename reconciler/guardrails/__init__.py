@@ -3,7 +3,10 @@
 Pure functions, no I/O; the plan, apply and validate stages call them:
 
 - `ChangeWindow` (the model of one `change_windows` entry), `window_state(windows, at,
-  zone, calling_hours)`, `next_opening(...)` and `never_opens(..., now=)` in `windows.py`;
+  zone, calling_hours)` (open now, and the deciding window's position), `next_opening(...)`
+  and, for validate, `never_opens(..., now=)` / `start_of_closed_year(..., now=)` in
+  `windows.py`; `zone` is the resource's calling time zone ("UTC" for tenant-wide
+  resources), `calling_hours` anything with `start` and `end` as "HH:MM";
 - `blast_radius(updates, deletes, managed, max_share)` and `protected_deletes(...)` in
   `gate.py`.
 """

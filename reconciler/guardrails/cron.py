@@ -8,9 +8,10 @@ either does: `0 9 1 * mon` fires on the 1st and on every Monday (crontab(5), Vix
 cronie; a field such as `*/2` starts with `*`, so with it both fields must match).
 
 Clock changes (issue 14): a wall time a spring-forward skips does not fire; one a fall-back
-repeats fires once, at its first pass. cronsim 2.8 and croniter 7.0 fire a skipped time at
-the first minute after the jump (Debian cron's rule), and croniter fires a repeated fixed
-time twice, so neither fits: this evaluator is ours. It steps by matching days and by the
+repeats fires once, at its first pass. Tried against both rules, cronsim 2.8 and croniter
+7.0 fire a skipped start at the first minute after the jump (Debian cron's rule); croniter
+fires a repeated time twice, and cronsim does when the hour field is `*`. Neither fits, so
+this evaluator is ours. It steps by matching days and by the
 day's sorted start minutes, never minute by minute.
 """
 

@@ -136,13 +136,13 @@ def _parse_duration(text: str) -> timedelta:
     number, unit = int(found[1]), found[2]
     if number < 1:
         raise ValueError(f"duration {text!r} must be at least 1{unit}")
-    length = timedelta(hours=number) if unit == "h" else timedelta(minutes=number)
-    if length > MAX_DURATION:
+    unit_length = timedelta(hours=1) if unit == "h" else timedelta(minutes=1)
+    if number > MAX_DURATION // unit_length:  # compared first: timedelta overflows
         raise ValueError(
             f"duration {text!r} is longer than {HORIZON_DAYS} days"
             f" ({HORIZON_DAYS * 24}h): a change window lasts at most a year"
         )
-    return length
+    return number * unit_length
 
 
 Decision = Literal["no-windows", "allowed", "denied", "outside-allow", "not-denied"]

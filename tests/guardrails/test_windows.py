@@ -63,6 +63,11 @@ def test_a_window_parses_from_its_yaml_shape() -> None:
     assert DENY_CALLING_HOURS.length == timedelta(0)
 
 
+def test_the_longest_window_is_a_year() -> None:
+    assert allow("0 0 1 1 *", "8784h").length == timedelta(days=366)
+    assert allow("0 0 1 1 *", "527040m").length == timedelta(days=366)
+
+
 def test_windows_are_hashable_and_compare_by_value() -> None:
     assert allow("0 1 * * *", "1h") == allow("0 1 * * *", "1h")
     assert len({allow("0 1 * * *", "1h"), allow("0 1 * * *", "1h"), NIGHTS}) == 2
@@ -79,6 +84,14 @@ def test_windows_are_hashable_and_compare_by_value() -> None:
         ({"kind": "allow", "schedule": "0 22 * * *", "duration": 90}, 'write "90m" or "90h"'),
         (
             {"kind": "allow", "schedule": "0 22 * * *", "duration": "9000h"},
+            "longer than 366 days (8784h)",
+        ),
+        (
+            {"kind": "allow", "schedule": "0 22 * * *", "duration": "527041m"},
+            "longer than 366 days (8784h)",
+        ),
+        (
+            {"kind": "allow", "schedule": "0 22 * * *", "duration": "9" * 30 + "h"},
             "longer than 366 days (8784h)",
         ),
         (
