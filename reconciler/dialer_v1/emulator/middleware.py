@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reconciler.dialer_v1.emulator.faults import RequestFault
+from reconciler.dialer_v1.emulator.faults import Faults, RequestFault
 from reconciler.dialer_v1.emulator.records import RequestRecord
-
-if TYPE_CHECKING:
-    from reconciler.dialer_v1.emulator.core import Emulator
 
 CONTROL_PREFIX = "/_emulator"
 
@@ -32,6 +30,22 @@ _ERROR_CODES = {
 }
 
 
+# An injected error's answer: status, headers, body. The default speaks the modelled API;
+# an emulator of another API passes its own (`FaultMiddleware(..., render_error=...)`).
+ErrorRenderer = Callable[[RequestFault], tuple[int, list[tuple[bytes, bytes]], bytes]]
+
+
+class FaultTarget(Protocol):
+    """What the middleware needs of an emulator (any API's)."""
+
+    @property
+    def faults(self) -> Faults: ...
+
+    def record_request(self, record: RequestRecord) -> None: ...
+
+    def after_request(self) -> None: ...
+
+
 class ConnectionDropped(Exception):
     """Raised by the app to abort a connection; the transport turns it into a broken answer."""
 
@@ -39,9 +53,12 @@ class ConnectionDropped(Exception):
 class FaultMiddleware:
     """Applies `emu.faults` to every API request and records it in `emu.requests`."""
 
-    def __init__(self, app: ASGIApp, emu: Emulator) -> None:
+    def __init__(
+        self, app: ASGIApp, emu: FaultTarget, render_error: ErrorRenderer | None = None
+    ) -> None:
         self.app = app
         self.emu = emu
+        self.render_error = render_error or render_contract_error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI event."""
@@ -55,7 +72,7 @@ class FaultMiddleware:
         if faults.delay:
             await asyncio.sleep(faults.delay)
         if faults.error is not None:
-            await _send_error(send, faults.error)
+            await _send_error(send, self.render_error(faults.error))
             self.emu.record_request(RequestRecord(method, path, query, faults.error.status))
             return
         if faults.drop is not None:
@@ -94,7 +111,8 @@ async def _abort(send: Send) -> None:
     raise ConnectionDropped("connection dropped by an injected fault")
 
 
-async def _send_error(send: Send, rule: RequestFault) -> None:
+def render_contract_error(rule: RequestFault) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """An injected error as the modelled API words it: `{"error", "message"}`."""
     code = _ERROR_CODES.get(rule.status, "error")
     body = {"error": code, "message": f"injected fault: HTTP {rule.status}"}
     if rule.status == 403:
@@ -103,5 +121,10 @@ async def _send_error(send: Send, rule: RequestFault) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
     if rule.retry_after is not None:
         headers.append((b"retry-after", str(rule.retry_after).encode()))
-    await send({"type": "http.response.start", "status": rule.status, "headers": headers})
+    return rule.status, headers, raw
+
+
+async def _send_error(send: Send, answer: tuple[int, list[tuple[bytes, bytes]], bytes]) -> None:
+    status, headers, raw = answer
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": raw})
