@@ -2,8 +2,8 @@
 
 - create: the name is unique, so a group of that name with our description is ours
   (landed); no such group: repeat once; a group of that name that is not ours: unknown.
-  A repeat answered "already exists" (or a create the requester repeated after a 503)
-  is looked at the same way.
+  A repeated create answered "already exists" (or, in the bare error dialect, any 400)
+  is looked at the same way; a first attempt answered so is a plain name conflict.
 - update: the group shows every field we sent -> landed; it still equals what the caller
   last read -> repeat once; else unknown.
 - link / unlink: the skill is (not) scrubbed by the group -> done; else repeat once. Both
@@ -21,7 +21,7 @@ from reconciler.cxone_admin import wire
 from reconciler.cxone_admin.guarded import Look, write_checked
 from reconciler.cxone_admin.records import DncGroup
 from reconciler.dialer_v1 import errors
-from reconciler.dialer_v1.retry import Call, Requester, WriteOutcomeUnknown
+from reconciler.dialer_v1.retry import Call, Requester
 
 GroupLister = Callable[[], Awaitable[list[DncGroup]]]
 GroupReader = Callable[[], Awaitable[DncGroup]]
@@ -58,21 +58,9 @@ async def create_group(
             return Look("landed", found)
         return Look("moved")
 
-    try:
-        return _group_of(await write_checked(requester, call, look), call)
-    except errors.NameConflictError as exc:
-        seen = await look()
-        if seen.verdict == "landed":
-            assert seen.found is not None
-            return seen.found  # an earlier attempt of ours holds the name
-        if seen.verdict == "moved":
-            raise WriteOutcomeUnknown(
-                f"a DNC group named {name!r} exists with another description",
-                method=call.method,
-                path=call.path,
-                hint="someone created it, or our create landed and was edited: re-read and plan",
-            ) from exc
-        raise
+    conflicts = (errors.NameConflictError, errors.ValidationError)
+    answer = await write_checked(requester, call, look, repeat_conflicts=conflicts)
+    return _group_of(answer, call)
 
 
 async def update_group(

@@ -40,17 +40,35 @@ class Look(Generic[T]):
 
 
 async def write_checked(
-    requester: Requester, call: Call, look: Callable[[], Awaitable[Look[T]]]
+    requester: Requester,
+    call: Call,
+    look: Callable[[], Awaitable[Look[T]]],
+    *,
+    repeat_conflicts: tuple[type[errors.ApiError], ...] = (),
 ) -> httpx.Response | Look[T]:
     """Send a write; after a lost answer decide by `look` (see the module doc).
 
-    Returns the answer, or the `Look` of a write that turned out to have landed.
+    Returns the answer, or the `Look` of a write that turned out to have landed. A write
+    sent more than once (after a lost answer, or a 503 the requester repeated) that meets
+    one of `repeat_conflicts` (a create meeting its own name) is looked at the same way.
     """
     budget = requester.budget()
     repeated = False
     while True:
         try:
             return await requester.send(call, budget)
+        except repeat_conflicts as conflict:
+            if not (repeated or budget.repeated_after_503):
+                raise
+            seen = await look()
+            if seen.verdict == "landed":
+                return seen
+            raise WriteOutcomeUnknown(
+                "a repeated write met a conflict, and the resource does not show what was sent",
+                method=call.method,
+                path=call.path,
+                hint="re-read it and plan again",
+            ) from conflict
         except AnswerLost as lost:
             requester.emit(ClientEvent("write_checked", call.method, call.path, reason=lost.reason))
             log.debug("answer to %s %s lost (%s): looking", call.method, call.path, lost.reason)
