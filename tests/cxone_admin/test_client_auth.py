@@ -13,7 +13,9 @@ from reconciler.cxone_admin.client import CxoneAdminClient
 from reconciler.dialer_v1 import errors
 from reconciler.errors import ConfigError
 from tests.cxone_admin.conftest import (
+    ACCESS_KEY_ID,
     ACCESS_KEY_SECRET,
+    CLIENT_ID,
     CLIENT_SECRET,
     SECRETS,
     Served,
@@ -139,14 +141,9 @@ async def test_every_request_says_accept_json(served: Served) -> None:
 
 async def test_without_accept_the_api_answers_text_and_the_client_says_why(served: Served) -> None:
     async with httpx.AsyncClient(base_url=served.url) as raw:
-        token = (
-            await raw.post(
-                "/auth/token",
-                data={"grant_type": "password", "username": "AK-reconciler-ci-0042",
-                      "password": ACCESS_KEY_SECRET},
-                auth=("reconciler-app", CLIENT_SECRET),
-            )
-        ).json()["access_token"]  # fmt: skip
+        form = {"grant_type": "password", "username": ACCESS_KEY_ID, "password": ACCESS_KEY_SECRET}
+        minted = await raw.post("/auth/token", data=form, auth=(CLIENT_ID, CLIENT_SECRET))
+        token = minted.json()["access_token"]
         answer = await raw.get(
             "/inContactAPI/services/v30.0/business-unit",
             headers={"Authorization": f"Bearer {token}", "Accept": "*/*"},

@@ -99,10 +99,9 @@ async def test_time_zones_not_listed_are_switched_off(served: Served) -> None:
     async with served.client() as client:
         live = await client.get_block(11001, "timeZoneSettings")
         assert isinstance(live, TimeZoneSettings)
-        wanted = TimeZoneSettings.from_spec(
-            [{"standardName": "Pacific Standard Time", "startTime": "09:00", "endTime": "20:00",
-              "timeZoneActiveToCall": True, "overrideTime": False}]
-        )  # fmt: skip
+        pacific = {"standardName": "Pacific Standard Time", "startTime": "09:00"}
+        pacific |= {"endTime": "20:00", "timeZoneActiveToCall": True, "overrideTime": False}
+        wanted = TimeZoneSettings.from_spec([pacific])
         await client.put_block_guarded(
             11001, live.overlay(wanted), expected_digest=block_digest(live)
         )
