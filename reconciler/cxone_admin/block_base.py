@@ -15,7 +15,7 @@ Two ways in, one way out:
   and in either shape (aggregated GET, single-block GET, PUT: see `shapes.py`); types
   coerced only where no meaning changes ("5" -> 5, 5.0 -> 5, "true" -> True, never a
   boolean into a number); ranges not enforced (a tenant may hold values the 2021 docs did
-  not allow, assumption 3); unknown fields kept verbatim, so a whole-block PUT built from
+  not allow); unknown fields kept verbatim, so a whole-block PUT built from
   a read never drops a field a newer API version added.
 - `block.to_put_json()` / `block.wrapped()`: the PUT form (`{"generalSettings": {...}}`),
   and `block_digest(block)`: sha256 of the canonical form, the tag a plan records, since the

@@ -110,7 +110,7 @@ class SkillSummaryRow(Record):
     """One row of GET /skills/{id}/summary (keys in PascalCase on the wire).
 
     `AbandonRate` is a percent; whether it counts abandonment as regulation does is not
-    documented (assumption 9): `DialerContactsRow` has the raw counts.
+    documented: `DialerContactsRow` has the raw counts.
     """
 
     SkillId: Int | None = None

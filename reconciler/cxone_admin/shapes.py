@@ -63,7 +63,7 @@ def _names(model: type[BaseModel], *, fold: bool) -> dict[str, str]:
 def bind_keys(model: type[BaseModel], data: Mapping[str, Any], *, fold: bool) -> Bound:
     """Rename `data`'s keys to `model`'s field names, recursively into nested models.
 
-    `fold` matches keys in any letter case (how the server reads, assumption 10); without
+    `fold` matches keys in any letter case (as the server is believed to read); without
     it only the exact spellings (field names and the model's `ALIASES`) bind. A key that
     binds nowhere is kept verbatim and listed in `extras`.
     """
@@ -121,7 +121,7 @@ def day_index(value: Any) -> int:
 
 
 def day_label(index: int, form: DayForm) -> str | int:
-    """The aggregated GET's `day` for day `index` (assumption 11: which form is unknown)."""
+    """The aggregated GET's `day` for day `index` (which form a tenant uses is not documented)."""
     if form == "number":
         return index
     name = DAYS[index]

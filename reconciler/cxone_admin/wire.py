@@ -2,7 +2,7 @@
 
 Answers become the models of `blocks.py` and `records.py` here and nowhere else. An answer
 that is not JSON, or a known field of the wrong type, is a `ProtocolError` naming the
-field (never its value). Error bodies come in two forms (assumption 2):
+field (never its value). Error bodies come in two forms (which one a tenant uses is not documented):
 `{"error": ..., "errorDescription": ...}` or a bare code such as `InvalidParameter`;
 `CxoneDialect` reads both.
 """

@@ -42,7 +42,7 @@ class AdminProblem(Exception):
 def problem_body(
     status: int, description: str, dialect: ErrorBody, code: str | None = None
 ) -> tuple[bytes, str]:
-    """The body and content type of an error answer in `dialect` (assumption 2)."""
+    """The body and content type of an error answer in `dialect`."""
     code = code or CODES.get(status, "Error")
     if dialect == "bare":
         return code.encode(), "text/plain; charset=utf-8"

@@ -1,8 +1,7 @@
-"""The emulator's switches: one per assumption the public record leaves open.
+"""The emulator's switches: one per behaviour of a real tenant the public record leaves open.
 
-Each switch names the behaviour of a real tenant that no public source settles (the
-numbered assumptions of docs/cxone-admin-emulator.md); tests run the client against both
-settings, so the client is right whichever way a tenant turns out to behave.
+docs/cxone-admin-emulator.md lists them; tests run the client against both settings, so
+the client is right whichever way a tenant turns out to behave.
 """
 
 from __future__ import annotations
@@ -28,24 +27,24 @@ SUPPORTED_VERSIONS: tuple[int, ...] = tuple(range(18, 34))  # v18.0 (blocks) .. 
 class AdminEmulatorConfig:
     """How the emulated CXone tenant behaves. Credentials None: any credentials work."""
 
-    # (1) a parameter PUT merges into the block or replaces it; its 200 body.
+    # A parameter PUT merges into the block or replaces it; its 200 body.
     put_semantics: PutSemantics = "merge"
     put_answer: PutAnswer = "empty"
-    # (2) the error body: `{error, errorDescription}` or a bare code such as InvalidParameter.
+    # The error body: `{error, errorDescription}` or a bare code such as InvalidParameter.
     error_body: ErrorBody = "object"
-    # (5) rate limits (None: unlimited) and whether a 429 says Retry-After.
+    # Rate limits (None: unlimited) and whether a 429 says Retry-After.
     read_limit_per_minute: int | None = None
     write_limit_per_minute: int | None = None
     retry_after: bool = False
-    # (6) GET /skills/{id}: the flat skill, or `{"skills": [skill]}`.
+    # GET /skills/{id}: the flat skill, or `{"skills": [skill]}`.
     skill_get: SkillShape = "flat"
-    # (7) seconds after a 202 start/stop before isRunning flips.
+    # Seconds after a 202 start/stop before isRunning flips.
     start_stop_seconds: float = 2.0
-    # (10) JSON keys bound in any letter case.
+    # JSON keys bound in any letter case.
     case_insensitive: bool = True
-    # (11) the aggregated GET's schedules[].day: "Sunday", "sunday" or 0 (Sunday) .. 6.
+    # The aggregated GET's schedules[].day: "Sunday", "sunday" or 0 (Sunday) .. 6.
     schedule_day: DayForm = "name"
-    # (12) GET .../time-zones: `{"timeZoneSettings": [...]}` or the bare list.
+    # GET .../time-zones: `{"timeZoneSettings": [...]}` or the bare list.
     time_zones_get: ZonesShape = "wrapped"
     # Paging of GET /skills: totalRecords as a number, a string or left out; `top` capped.
     total_records: TotalRecords = "number"

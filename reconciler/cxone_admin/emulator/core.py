@@ -163,7 +163,7 @@ class AdminEmulator:
         return rule.status, headers, raw
 
     def take_rate(self, write: bool, headers: dict[str, str]) -> None:
-        """Count one API call; 429 when its window is full (assumption 5: headers)."""
+        """Count one API call; 429 when its window is full (Retry-After only when switched on)."""
         if self._limiter is None:
             return
         decision = self._limiter.take("write" if write else "read")

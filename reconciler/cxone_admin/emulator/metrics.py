@@ -4,7 +4,7 @@ GET /skills/{id}/summary (the same counts summed over the range).
 Counts are a deterministic function of (seed, skill, interval), so two runs agree; tests
 pin a value per skill with `emu.set_metric`. A skill's summary is the sum of its
 intervals, so the two endpoints never contradict each other. `AbandonRate` is abandons
-per connect, as a whole percent (assumption 9: the real figure's definition is unknown).
+per connect, as a whole percent (the real figure's definition is not documented).
 """
 
 from __future__ import annotations

@@ -121,7 +121,7 @@ async def list_skills(call: Call) -> Response:
 
 
 async def get_skill(call: Call) -> Response:
-    """GET /skills/{id}: flat, or wrapped in `{"skills": [...]}` (assumption 6)."""
+    """GET /skills/{id}: flat, or wrapped in `{"skills": [...]}` (a switch)."""
     with call.emu.tenant.lock:
         skill = views.skill_json(call.emu.tenant.skill(call.param("skill_id")))
     return ok({"skills": [skill]} if call.emu.config.skill_get == "wrapped" else skill)

@@ -238,7 +238,7 @@ class Tenant:
         return values
 
     def put_block(self, state: SkillState, name: str, body: Any) -> None:
-        """A parameter PUT: bind, validate (400), then merge or replace (assumption 1)."""
+        """A parameter PUT: bind, validate (400), then merge or replace (a switch)."""
         inner = _unwrap(body, name, fold=self.config.case_insensitive)
         if name == ZONES:
             self._put_zones(state, inner)

@@ -28,7 +28,7 @@ def skill_json(state: SkillState) -> JsonDict:
 
 
 def single_block(tenant: Tenant, state: SkillState, name: str) -> Any:
-    """A single-block GET: the flat block (time zones: assumption 12's shape)."""
+    """A single-block GET: the flat block (time zones: in the shape a switch chooses)."""
     values = tenant.block_values(state, name)
     if name == ZONES:
         items = [shapes.zone_to_get(z, tenant.zone_description(z["standardName"])) for z in values]
