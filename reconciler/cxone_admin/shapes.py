@@ -11,6 +11,7 @@ so a block has one model and one canonical form whichever way it arrived.
 
 from __future__ import annotations
 
+import functools
 import math
 import types
 import typing
@@ -51,13 +52,15 @@ def nested_model(annotation: object) -> type[BaseModel] | None:
     return None
 
 
-def _names(model: type[BaseModel], *, fold: bool) -> dict[str, str]:
-    """Every accepted spelling (folded when asked) -> the field name."""
+@functools.cache
+def _table(model: type[BaseModel], fold: bool) -> dict[str, tuple[str, type[BaseModel] | None]]:
+    """Every accepted spelling (folded when asked) -> (field name, its nested model)."""
     aliases: Mapping[str, str] = getattr(model, "ALIASES", {})
     spellings = {name: name for name in model.model_fields} | dict(aliases)
-    if not fold:
-        return spellings
-    return {key.casefold(): name for key, name in spellings.items()}
+    return {
+        (key.casefold() if fold else key): (name, nested_model(model.model_fields[name].annotation))
+        for key, name in spellings.items()
+    }
 
 
 def bind_keys(model: type[BaseModel], data: Mapping[str, Any], *, fold: bool) -> Bound:
@@ -67,18 +70,18 @@ def bind_keys(model: type[BaseModel], data: Mapping[str, Any], *, fold: bool) ->
     it only the exact spellings (field names and the model's `ALIASES`) bind. A key that
     binds nowhere is kept verbatim and listed in `extras`.
     """
-    names = _names(model, fold=fold)
+    table = _table(model, fold)
     bound = Bound()
     for key, value in data.items():
-        name = names.get(key.casefold() if fold else key)
-        if name is None:
+        found = table.get(key.casefold() if fold else key)
+        if found is None:
             bound.values[key] = value
             bound.extras.append(key)
             continue
+        name, inner = found
         if name in bound.values:
             bound.duplicates.append(key)
             continue
-        inner = nested_model(model.model_fields[name].annotation)
         bound.values[name] = _bind_nested(inner, value, fold=fold) if inner else value
     return bound
 
@@ -93,6 +96,8 @@ def _bind_nested(model: type[BaseModel], value: Any, *, fold: bool) -> Any:
 
 def find_key(data: Mapping[str, Any], name: str) -> str | None:
     """The key of `data` that is `name` in any letter case."""
+    if name in data:
+        return name  # the usual case, without a scan
     wanted = name.casefold()
     return next((key for key in data if key.casefold() == wanted), None)
 
