@@ -235,24 +235,30 @@ class CxoneDialect:
             "path": call.path,
             "status": response.status_code,
         }
-        if call.kind is CallKind.TOKEN and code == "invalid_client":
-            return errors.AuthError(
-                "the issuer refused the app's client id or secret (invalid_client)",
-                hint="check the registered app's client id and secret the Tenant names",
-                **where,
+        hint: str | None
+        if call.kind is not CallKind.TOKEN:
+            message = (
+                "the API refused a freshly minted token"
+                if refreshed
+                else "the API refused the token"
             )
-        if call.kind is CallKind.TOKEN and code == "invalid_grant":
-            return errors.AuthError(
-                "the issuer refused the access key (invalid_grant)",
-                hint="check the access key id and secret the Tenant names, and that it is active",
-                **where,
+            hint = "the access key's user may lack API access to this business unit"
+        else:
+            message, hint = _ISSUER_REFUSALS.get(
+                code,
+                (f"the issuer refused the token request ({code or response.status_code})", None),
             )
-        if call.kind is CallKind.TOKEN:
-            return errors.AuthError(
-                f"the issuer refused the token request ({code or response.status_code})", **where
-            )
-        return errors.AuthError(
-            "the API refused a freshly minted token" if refreshed else "the API refused the token",
-            hint="the access key's user may lack API access to this business unit",
-            **where,
-        )
+        return errors.AuthError(message, hint=hint, **where)
+
+
+# What the issuer's OAuth error codes mean here: (message, hint).
+_ISSUER_REFUSALS: dict[str, tuple[str, str | None]] = {
+    "invalid_client": (
+        "the issuer refused the app's client id or secret (invalid_client)",
+        "check the registered app's client id and secret the Tenant names",
+    ),
+    "invalid_grant": (
+        "the issuer refused the access key (invalid_grant)",
+        "check the access key id and secret the Tenant names, and that it is active",
+    ),
+}
