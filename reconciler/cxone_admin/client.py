@@ -15,7 +15,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 import httpx
@@ -31,6 +31,7 @@ from reconciler.cxone_admin.auth import (
 )
 from reconciler.cxone_admin.blocks import Block, BlockName, block_digest, block_model
 from reconciler.cxone_admin.guarded import Look, block_shows, write_checked
+from reconciler.cxone_admin.paging import MAX_TOP, skill_pages
 from reconciler.cxone_admin.records import (
     VOICE_MEDIA_TYPE,
     ApiVersion,
@@ -62,10 +63,9 @@ __all__ = ["DEFAULT_API_VERSION", "MAX_TOP", "CxoneAdminClient"]
 # The newest version seen in a client its authors ran against a live tenant (v30.0); the
 # parameter blocks exist since v18.0. `api_version=` chooses another.
 DEFAULT_API_VERSION = 30
-MAX_TOP = 100  # `top` above 100 is cut to 100 in practice
-MAX_PAGES = 10_000
 RUN_STATE_DEADLINE_SECONDS = 120.0
 DEFAULT_OPTIONS = ClientOptions()
+ReadVia = Literal["skill", "block"]
 
 
 def _id(value: int | str) -> str:
@@ -241,41 +241,15 @@ class CxoneAdminClient:
     async def iter_skills(
         self, *, page_size: int = MAX_TOP, personal_connection_only: bool = True
     ) -> AsyncIterator[Skill]:
-        """Every skill (by default only Personal Connection ones), paged with top/skip.
+        """Every skill (by default only Personal Connection ones), paged with top/skip
+        (see `paging.py` for how a listing ends and what a looping server gets)."""
 
-        Stops when `totalRecords` (a number or a string) is reached, or at the last page
-        when it is not given; a page that only repeats skills already seen, or a listing
-        that never ends, is a ProtocolError rather than a loop.
-        """
-        if not 1 <= page_size <= MAX_TOP:
-            raise ValueError(f"page_size must be 1-{MAX_TOP}, not {page_size}")
-        seen: set[int] = set()
-        skip = 0
-        for _ in range(MAX_PAGES):
-            data = await self._get_json("/skills", {"top": page_size, "skip": skip})
-            if not isinstance(data, Mapping):
-                raise errors.ProtocolError("GET /skills did not answer a JSON object")
-            page = [wire.parse_record(Skill, s, "skill") for s in wire.items(data, "skills")]
-            if not page:
-                return
-            fresh = [s for s in page if s.skillId not in seen]
-            if not fresh:
-                raise errors.ProtocolError(
-                    f"GET /skills?skip={skip} repeated skills already listed: the server"
-                    " ignores skip (or its next link loops)",
-                    path="/skills",
-                )
-            for skill in fresh:
-                seen.add(skill.skillId)
-                if skill.is_personal_connection or not personal_connection_only:
-                    yield skill
-            skip += len(page)
-            total = wire.total_records(data)
-            if (total is not None and skip >= total) or (
-                total is None and wire.next_link(data) is None
-            ):
-                return
-        raise errors.ProtocolError(f"GET /skills did not end after {MAX_PAGES} pages")
+        async def read(query: Mapping[str, Any]) -> Any:
+            return await self._get_json("/skills", query)
+
+        async for skill in skill_pages(read, page_size):
+            if skill.is_personal_connection or not personal_connection_only:
+                yield skill
 
     async def get_skill(self, skill_id: int) -> Skill:
         """GET /skills/{id} (flat, or wrapped in `{"skills": [...]}`)."""
@@ -335,19 +309,39 @@ class CxoneAdminClient:
         """GET one block (flat)."""
         return wire.parse_block(name, await self._get_json(self._block_path(skill_id, name)))
 
+    async def read_block(self, skill_id: int, name: BlockName, *, via: ReadVia = "skill") -> Block:
+        """One block, read as the plan read it: from the skill's aggregated parameters
+        (`via="skill"`, the shape `all_parameters` reads) or the single-block GET.
+
+        The two GETs are documented with different shapes; reading the same one the plan
+        read keeps a digest comparison free of any difference between them.
+        """
+        if via == "block":
+            return await self.get_block(skill_id, name)
+        blocks = (await self.skill_parameters(skill_id)).blocks
+        if name not in blocks:
+            raise errors.ProtocolError(f"skill {skill_id}'s parameters show no {name}")
+        return blocks[name]
+
     async def put_block(
-        self, skill_id: int, block: Block, *, expected_digest: str | None = None
+        self,
+        skill_id: int,
+        block: Block,
+        *,
+        expected_digest: str | None = None,
+        via: ReadVia = "skill",
     ) -> None:
         """PUT a whole block (`{"<block>": ...}`); in effect at once, even while running.
 
-        After a lost answer the block is re-read: it shows what was sent -> done; it still
-        has `expected_digest` -> repeated once; otherwise `WriteOutcomeUnknown`.
+        After a lost answer the block is re-read (`read_block`): it shows what was sent ->
+        done; it still has `expected_digest` -> repeated once; otherwise
+        `WriteOutcomeUnknown`.
         """
         path = self._block_path(skill_id, block.BLOCK)
         call = await self._write("PUT", path, body=block.wrapped())
 
         async def look() -> Look[Block]:
-            now = await self.get_block(skill_id, block.BLOCK)
+            now = await self.read_block(skill_id, block.BLOCK, via=via)
             if block_shows(block, now):
                 return Look("landed", now)
             if expected_digest is not None and block_digest(now) == expected_digest:
@@ -356,9 +350,11 @@ class CxoneAdminClient:
 
         await write_checked(self._requester, call, look)
 
-    async def put_block_guarded(self, skill_id: int, block: Block, *, expected_digest: str) -> None:
+    async def put_block_guarded(
+        self, skill_id: int, block: Block, *, expected_digest: str, via: ReadVia = "skill"
+    ) -> None:
         """Re-read the block; refuse (`BlockChangedError`) if its digest moved; then put it."""
-        current = block_digest(await self.get_block(skill_id, block.BLOCK))
+        current = block_digest(await self.read_block(skill_id, block.BLOCK, via=via))
         if current != expected_digest:
             raise errors.BlockChangedError(
                 f"skill {skill_id}'s {block.BLOCK} changed since it was read",
@@ -368,7 +364,7 @@ class CxoneAdminClient:
                 path=self._block_path(skill_id, block.BLOCK),
                 hint="someone edited the skill: plan again, review, apply",
             )
-        await self.put_block(skill_id, block, expected_digest=expected_digest)
+        await self.put_block(skill_id, block, expected_digest=expected_digest, via=via)
 
     async def put_write_only(self, skill_id: int, segment: str, body: Mapping[str, Any]) -> None:
         """PUT cadence-settings or list-management (no GET exists: never verified)."""

@@ -113,17 +113,24 @@ async def test_time_zones_not_listed_are_switched_off(served: Served) -> None:
 # --- the guard and lost answers -------------------------------------------------------------
 
 
-async def test_the_guard_refuses_a_block_someone_changed_and_writes_nothing(served: Served) -> None:
+@pytest.mark.parametrize("via", ["skill", "block"])
+async def test_the_guard_refuses_a_block_someone_changed_and_writes_nothing(
+    served: Served, via: Any
+) -> None:
     async with served.client() as client:
-        planned = await client.get_block(11001, "generalSettings")
+        planned = (await client.all_parameters())[11001].blocks["generalSettings"]
         served.emu.edit_block(EAST, "generalSettings", {"maximumRatio": 1})  # another admin
         whole = planned.overlay(GeneralSettings.from_spec({"abandonRateThreshold": 1.5}))
         with pytest.raises(errors.BlockChangedError) as caught:
-            await client.put_block_guarded(11001, whole, expected_digest=block_digest(planned))
+            await client.put_block_guarded(
+                11001, whole, expected_digest=block_digest(planned), via=via
+            )
     assert isinstance(caught.value, errors.PreconditionFailedError)
     assert caught.value.expected_digest == block_digest(planned)
     assert served.api_requests("PUT") == []
     assert served.emu.block(EAST, "generalSettings")["maximumRatio"] == 1
+    read = "/skills/11001/parameters" if via == "skill" else "/parameters/general-settings"
+    assert len(served.api_requests("GET", read)) == 1
 
 
 async def _lost_put(served: Served, expected: bool = True) -> tuple[GeneralSettings, int]:
