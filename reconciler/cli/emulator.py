@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import signal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconciler.cli.arguments import (
     EMULATOR_OPERATION_SECONDS,
@@ -13,8 +14,14 @@ from reconciler.cli.arguments import (
     PORT,
     TOKEN_TTL_SECONDS,
 )
+from reconciler.cxone_admin.emulator.cli_options import (
+    add_arguments as add_cxone_admin_arguments,
+)
 from reconciler.errors import ConfigError
 from reconciler.net import is_loopback_host
+
+if TYPE_CHECKING:
+    from reconciler.dialer_v1.emulator.server import Servable
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,6 +31,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="serve the local CXone emulator (a sandbox tenant on 127.0.0.1)",
         description="Serve an in-memory CXone dialer tenant that follows the API contract. "
         "Without --client-id/--client-secret any credentials are accepted.",
+    )
+    parser.add_argument(
+        "--api",
+        choices=("dialer-v1", "cxone-admin"),
+        default="dialer-v1",
+        help="the modelled dialer API (default) or the real CXone admin API",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=PORT, default=8080, help="port (0: pick a free one)")
@@ -53,12 +66,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--allow-remote", action="store_true", help="allow listening on a non-loopback address"
     )
+    add_cxone_admin_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT/SIGTERM; prints `emulator listening on URL` once ready."""
-    from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig
     from reconciler.dialer_v1.emulator.server import base_url, bind_socket, make_server
 
     if not is_loopback_host(args.host) and not args.allow_remote:
@@ -69,16 +82,7 @@ def run(args: argparse.Namespace) -> int:
     if (args.client_id is None) != (args.client_secret is None):
         raise ConfigError("give both --client-id and --client-secret, or neither")
     try:
-        config = EmulatorConfig(
-            operation_seconds=args.operation_seconds,
-            write_limit_per_minute=args.write_limit,
-            read_limit_per_minute=args.read_limit,
-            token_ttl_seconds=args.token_ttl,
-            client_id=args.client_id,
-            client_secret=args.client_secret,
-            deliver_http=args.deliver_webhooks,
-        )
-        emu = Emulator.from_seed_file(args.seed, config) if args.seed else Emulator(config)
+        emu = _cxone_admin(args) if args.api == "cxone-admin" else _dialer_v1(args)
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot start the emulator: {exc}") from exc
     try:
@@ -102,3 +106,26 @@ def run(args: argparse.Namespace) -> int:
     asyncio.run(serve())
     sock.close()
     return 0 if server.started else 1
+
+
+def _dialer_v1(args: argparse.Namespace) -> Servable:
+    from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig
+
+    config = EmulatorConfig(
+        operation_seconds=args.operation_seconds,
+        write_limit_per_minute=args.write_limit,
+        read_limit_per_minute=args.read_limit,
+        token_ttl_seconds=args.token_ttl,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        deliver_http=args.deliver_webhooks,
+    )
+    return Emulator.from_seed_file(args.seed, config) if args.seed else Emulator(config)
+
+
+def _cxone_admin(args: argparse.Namespace) -> Servable:
+    from reconciler.cxone_admin.emulator import AdminEmulator
+    from reconciler.cxone_admin.emulator.cli_options import config_from_args
+
+    config = config_from_args(args)
+    return AdminEmulator.from_seed_file(args.seed, config) if args.seed else AdminEmulator(config)

@@ -11,9 +11,11 @@ ApiError                       base: what was asked (method, path) and what came
 ├── OperationInProgressError   409 operation_in_progress, with the blocking operation id
 ├── NameConflictError          409 name_conflict
 ├── PreconditionFailedError    412: our versionTag is stale; re-read before writing again
+│   └── BlockChangedError      cxone-admin: a block's digest moved since the plan read it
 ├── PreconditionRequiredError  428: a write went out without If-Match (a bug of ours)
 ├── RateLimitedError           429 after every retry, with Retry-After when given
 ├── ServerError                5xx after every retry
+├── SkillStateError            cxone-admin 409 "Invalid state": the skill is running (or not)
 ├── OperationFailedError       an activation ended FAILED (maybe partially applied)
 ├── OperationTimeoutError      activations still IN_PROGRESS at the waiter's deadline
 ├── AnswerLost                 a write went out and its answer was lost (the client re-checks)
@@ -126,6 +128,26 @@ class PreconditionFailedError(ApiError):
     """412: the resource changed since we read its versionTag."""
 
     default_landed: ClassVar[Landed] = "no"
+
+
+class BlockChangedError(PreconditionFailedError):
+    """cxone-admin: a parameter block changed since the plan read it (its digest moved).
+
+    The API has no versionTag; the client re-reads a block just before writing it and
+    refuses, as a 412 would, when the block's digest is not the one the plan recorded.
+    """
+
+    def __init__(
+        self, message: str, *, expected_digest: str, current_digest: str, **kw: object
+    ) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.expected_digest = expected_digest
+        self.current_digest = current_digest
+
+
+class SkillStateError(ApiError):
+    """cxone-admin 409 "Invalid state": a running skill's core fields cannot change, or a
+    start/stop does not fit the skill's run state."""
 
 
 class PreconditionRequiredError(ApiError):

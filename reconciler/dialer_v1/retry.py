@@ -17,6 +17,9 @@ What is retried, and why it cannot apply a write twice:
     If-Match (an update) or meets name uniqueness (a create): the server refuses a second
     application either way;
   * 401 invalid_token: authentication happens before handling; we refresh once and repeat.
+- What an error answer means is the API's dialect (`ErrorDialect`): which 401 a fresh token
+  may cure, and which typed error a 4xx becomes. The default is this API's
+  (`DialerV1Dialect`: `invalid_token`, the contract's error codes); another API passes its own.
 - A write whose answer was lost may have landed: a dropped connection after sending, a read
   timeout, 500, 502 or 504 (a gateway that timed out while the backend carried on). Those
   raise `AnswerLost`, and the client (`client.py`) decides: for a PUT/DELETE with If-Match
@@ -38,7 +41,7 @@ import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import httpx
 
@@ -131,6 +134,8 @@ class Call:
     json: Any = field(default=None, repr=False)  # may carry a webhook token
     form: Mapping[str, str] | None = field(default=None, repr=False)
     headers: Mapping[str, str] | None = None
+    # Per-call credentials (e.g. HTTP Basic on a token request) instead of the bearer token.
+    auth: httpx.Auth | None = field(default=None, repr=False)
 
 
 class Budget:
@@ -198,6 +203,55 @@ def _retry_after_header(headers: httpx.Headers) -> float | None:
         return None
 
 
+class ErrorDialect(Protocol):
+    """How one API words its errors."""
+
+    def token_refused(self, response: httpx.Response) -> bool:
+        """Whether a 401 to an API call may be cured by a fresh token (then one retry)."""
+        ...
+
+    def error(
+        self, response: httpx.Response, method: str, path: str, *, command: str
+    ) -> errors.ApiError:
+        """The typed error for a 4xx answer that retrying cannot fix."""
+        ...
+
+    def auth_error(self, call: Call, response: httpx.Response, refreshed: bool) -> errors.AuthError:
+        """The error for refused credentials (token request) or a refused token."""
+        ...
+
+
+class DialerV1Dialect:
+    """The modelled dialer API's errors: `{"error": code, "message"}`, `invalid_token`."""
+
+    def token_refused(self, response: httpx.Response) -> bool:
+        """Only `invalid_token` is cured by a fresh token."""
+        return wire.error_code(response) == "invalid_token"
+
+    def error(
+        self, response: httpx.Response, method: str, path: str, *, command: str
+    ) -> errors.ApiError:
+        """See `wire.error_from_response`."""
+        return wire.error_from_response(response, method, path, command=command)
+
+    def auth_error(self, call: Call, response: httpx.Response, refreshed: bool) -> errors.AuthError:
+        """Credentials or token refused, naming the server's code."""
+        code = wire.error_code(response) or str(response.status_code)
+        if call.kind is CallKind.TOKEN:
+            message = f"the token endpoint refused the client credentials ({code})"
+        elif refreshed:
+            message = f"the API refused a freshly issued token ({code})"
+        else:
+            message = f"the API refused the access token ({code})"
+        return errors.AuthError(
+            message,
+            method=call.method,
+            path=call.path,
+            status=response.status_code,
+            hint="check the client id and secret the Tenant names, and that they are active",
+        )
+
+
 # Failures where the request certainly never reached the server.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _TRANSPORT_FAILURES = (httpx.TransportError, asyncio.TimeoutError)
@@ -218,8 +272,10 @@ class Requester:
         counters: Counters,
         on_event: Callable[[ClientEvent], None] | None,
         command: str,
+        dialect: ErrorDialect | None = None,
     ) -> None:
         self._http = http
+        self._dialect: ErrorDialect = dialect or DialerV1Dialect()
         self._settings = settings
         self._limiter = limiter
         self._clock = clock
@@ -258,7 +314,7 @@ class Requester:
                 if status < 400:
                     return response
                 if status == 401 and call.kind is not CallKind.TOKEN:
-                    if wire.error_code(response) == "invalid_token" and not refreshed:
+                    if self._dialect.token_refused(response) and not refreshed:
                         assert self.tokens is not None and token is not None
                         self.tokens.invalidate(token)
                         refreshed = True
@@ -292,7 +348,7 @@ class Requester:
                 elif call.kind is CallKind.TOKEN:
                     raise self._auth_error(call, response, refreshed)
                 else:
-                    raise wire.error_from_response(
+                    raise self._dialect.error(
                         response, call.method, call.path, command=self._command
                     )
             else:
@@ -345,7 +401,7 @@ class Requester:
             headers=call.headers,
             timeout=timeout,
         )
-        auth = BearerAuth(token) if token is not None else None
+        auth = BearerAuth(token) if token is not None else call.auth
         response: httpx.Response | None = None
         try:
             # A few connections kept busy beat fifty contending ones (measured in
@@ -425,17 +481,4 @@ class Requester:
     def _auth_error(
         self, call: Call, response: httpx.Response, refreshed: bool
     ) -> errors.AuthError:
-        code = wire.error_code(response) or str(response.status_code)
-        if call.kind is CallKind.TOKEN:
-            message = f"the token endpoint refused the client credentials ({code})"
-        elif refreshed:
-            message = f"the API refused a freshly issued token ({code})"
-        else:
-            message = f"the API refused the access token ({code})"
-        return errors.AuthError(
-            message,
-            method=call.method,
-            path=call.path,
-            status=response.status_code,
-            hint="check the client id and secret the Tenant names, and that they are active",
-        )
+        return self._dialect.auth_error(call, response, refreshed)

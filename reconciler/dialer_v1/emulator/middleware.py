@@ -34,6 +34,11 @@ _ERROR_CODES = {
 }
 
 
+# An injected error's answer: status, headers, body. The default speaks the modelled API;
+# an emulator of another API passes its own (`FaultMiddleware(..., render_error=...)`).
+ErrorRenderer = Callable[[RequestFault], tuple[int, list[tuple[bytes, bytes]], bytes]]
+
+
 class ConnectionDropped(Exception):
     """Raised by the app to abort a connection; the transport turns it into a broken answer."""
 
@@ -52,9 +57,12 @@ class FaultHost(Protocol):
 class FaultMiddleware:
     """Applies `emu.faults` to every API request and records it in `emu.requests`."""
 
-    def __init__(self, app: ASGIApp, emu: FaultHost) -> None:
+    def __init__(
+        self, app: ASGIApp, emu: FaultHost, render_error: ErrorRenderer | None = None
+    ) -> None:
         self.app = app
         self.emu = emu
+        self.render_error = render_error or render_contract_error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI event."""
@@ -71,7 +79,7 @@ class FaultMiddleware:
         # its answer over a socket also finds it in `emu.requests`.
         if faults.error is not None:
             self.emu.record_request(RequestRecord(method, path, query, faults.error.status))
-            await _send_error(send, faults.error)
+            await _send_error(send, self.render_error(faults.error))
             return
         if faults.drop is not None:
             if faults.drop.after_handling:
@@ -154,7 +162,8 @@ async def _abort(send: Send) -> None:
     raise ConnectionDropped("connection dropped by an injected fault")
 
 
-async def _send_error(send: Send, rule: RequestFault) -> None:
+def render_contract_error(rule: RequestFault) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """An injected error as the modelled API words it: `{"error", "message"}`."""
     code = _ERROR_CODES.get(rule.status, "error")
     body = {"error": code, "message": f"injected fault: HTTP {rule.status}"}
     if rule.status == 403:
@@ -163,5 +172,10 @@ async def _send_error(send: Send, rule: RequestFault) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
     if rule.retry_after is not None:
         headers.append((b"retry-after", str(rule.retry_after).encode()))
-    await send({"type": "http.response.start", "status": rule.status, "headers": headers})
+    return rule.status, headers, raw
+
+
+async def _send_error(send: Send, answer: tuple[int, list[tuple[bytes, bytes]], bytes]) -> None:
+    status, headers, raw = answer
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": raw})

@@ -9,7 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import httpx
 import uvicorn
@@ -17,10 +17,14 @@ from starlette.types import ASGIApp
 
 from reconciler.dialer_v1.emulator.middleware import ConnectionDropped
 
-if TYPE_CHECKING:
-    from reconciler.dialer_v1.emulator.core import Emulator
-
 START_TIMEOUT_SECONDS = 10.0
+
+
+class Servable(Protocol):
+    """An emulator of any API: all serving needs is its ASGI app."""
+
+    @property
+    def app(self) -> ASGIApp: ...
 
 
 class EmulatorTransport(httpx.AsyncBaseTransport):
@@ -72,7 +76,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def make_server(emu: Emulator, log_level: str = "warning") -> uvicorn.Server:
+def make_server(emu: Servable, log_level: str = "warning") -> uvicorn.Server:
     """A uvicorn server for the emulator's app (no access log)."""
     install_log_filter()
     config = uvicorn.Config(emu.app, log_level=log_level, access_log=False, lifespan="on")
@@ -86,7 +90,7 @@ def base_url(sock: socket.socket) -> str:
 
 
 @contextlib.contextmanager
-def serve_in_thread(emu: Emulator, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+def serve_in_thread(emu: Servable, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve the emulator over a real socket from a daemon thread; yields its base URL."""
     sock = bind_socket(host, port)
     server = make_server(emu, log_level="error")
