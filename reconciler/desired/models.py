@@ -30,6 +30,10 @@ MetricName = Literal["efficiency", "abandonmentRate", "answerRate", "averageWait
 EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=128)]
 HHMM = Annotated[str, Field(pattern=r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")]
 ResourceName = Annotated[str, Field(min_length=1, max_length=128)]
+# A hundred times the contract's 100 writes and 1,000 reads a minute: anything above is a
+# typo, and would let the first burst of a run (a tenth of the limit) flood the tenant.
+MAX_WRITES_PER_MINUTE = 10_000
+MAX_READS_PER_MINUTE = 100_000
 
 
 class SpecModel(BaseModel):
@@ -148,6 +152,17 @@ class IgnoreDifference(SpecModel):
     paths: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
 
 
+class RateLimits(SpecModel):
+    """The tenant's API rate limits, when they differ from the contract's.
+
+    They pace the first requests of a run; once the API announces its limit
+    (`X-RateLimit-Limit`), the announced figure wins, up or down.
+    """
+
+    writes_per_minute: Annotated[int, Field(ge=1, le=MAX_WRITES_PER_MINUTE)] | None = None
+    reads_per_minute: Annotated[int, Field(ge=1, le=MAX_READS_PER_MINUTE)] | None = None
+
+
 class TenantSpec(SpecModel):
     """The Tenant document's spec: tool-only, never sent to the API."""
 
@@ -159,6 +174,7 @@ class TenantSpec(SpecModel):
     simulation: SimulationBlock | None = None
     verify: VerifyBlock | None = None
     ignore_differences: list[IgnoreDifference] = Field(default_factory=list)
+    rate_limits: RateLimits = RateLimits()
 
     @field_validator("base_url")
     @classmethod

@@ -2,7 +2,7 @@
 
 Typed methods only: URLs, headers, JSON and status codes stay in this package
 (`retry.py` sends and retries, `wire.py` parses, `auth.py` holds credentials,
-`limiter.py` paces writes, `waiter.py` polls activations). Every write to an existing
+`limiter.py` paces writes and reads, `waiter.py` polls activations). Every write to an existing
 resource carries `If-Match` (an empty versionTag is refused before sending, so a 428 can
 only mean a server bug). Writes whose answer was lost are re-checked before any repeat, as
 `retry.py` explains, so no write is ever applied twice.
@@ -59,7 +59,7 @@ from reconciler.dialer_v1.bodies import (
     body_to_json,
 )
 from reconciler.dialer_v1.guarded import guarded_create, guarded_write, landed
-from reconciler.dialer_v1.limiter import WriteLimiter
+from reconciler.dialer_v1.limiter import Limiter, Limiters
 from reconciler.dialer_v1.retry import (
     Call,
     CallKind,
@@ -94,7 +94,9 @@ T = TypeVar("T")
 class ClientOptions:
     """Tuning of the client; the defaults suit a real tenant."""
 
-    write_limit_per_minute: float = 100.0
+    # Until an answer announces the tenant's limits (X-RateLimit-Limit), which then win.
+    write_limit_per_minute: float = 100.0  # the contract's, unless the Tenant declares one
+    read_limit_per_minute: float = 1000.0
     max_attempts: int = 5  # per request
     request_deadline_seconds: float = 120.0  # total, across retries
     timeout_seconds: float = 30.0  # per HTTP attempt
@@ -178,7 +180,10 @@ class DialerV1Client:
         self._requester = Requester(
             self._http,
             settings=settings,
-            limiter=WriteLimiter(options.write_limit_per_minute, clock=clock, sleep=sleep),
+            limiters=Limiters(
+                writes=Limiter(options.write_limit_per_minute, clock=clock, sleep=sleep),
+                reads=Limiter(options.read_limit_per_minute, clock=clock, sleep=sleep),
+            ),
             clock=clock,
             sleep=sleep,
             rng=rng or random.Random(),
