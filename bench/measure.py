@@ -48,12 +48,14 @@ def note(text: str) -> None:
 
 @dataclass(frozen=True)
 class CliRun:
-    """One `reconciler` process: exit code, output, wall time."""
+    """One `reconciler` process: exit code, output, wall time, its own CPU and peak memory."""
 
     code: int
     out: str
     err: str
     seconds: float
+    cpu_seconds: float
+    peak_rss_mb: float
 
 
 def cli_env(base_url: str, state_dir: Path, **extra: str) -> dict[str, str]:
@@ -68,17 +70,33 @@ def cli_env(base_url: str, state_dir: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def run_cli(argv: Sequence[str], env: dict[str, str], *, check: bool = True) -> CliRun:
+def run_cli(
+    argv: Sequence[str], env: dict[str, str] | None = None, *, check: bool = True
+) -> CliRun:
     """`python -m reconciler ARGV...` as a separate process, timed from start to exit."""
-    start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "reconciler", *argv],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    run = CliRun(done.returncode, done.stdout, done.stderr, time.perf_counter() - start)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "reconciler", *argv],
+            env=env if env is not None else dict(os.environ),
+            stdout=out,
+            stderr=err,
+            text=True,
+        )
+        # wait4: this process's own usage, not that of every child the benchmark started.
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        run = CliRun(
+            proc.returncode,
+            out.read(),
+            err.read(),
+            seconds,
+            usage.ru_utime + usage.ru_stime,
+            usage.ru_maxrss / 1024,  # KiB on Linux
+        )
     if check and run.code not in (0, 2):
         raise SystemExit(f"`reconciler {' '.join(argv)}` exited {run.code}:\n{run.err[-3000:]}")
     return run

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
 from reconciler.cli.context import load_context
-from reconciler.cli.main import main
 from reconciler.desired import validate_spec_dir
-from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig, make_tenant, serve_in_thread
+from tests.engine.conftest import (
+    READ_LIKE_POSTS,
+    CliFactory,
+    assert_tenant_equals,
+    desired_seed,
+    extra_campaign,
+    merge,
+)
 
 TENANT = """\
 apiVersion: dialer.cxone/v1
@@ -23,7 +27,6 @@ spec:
 {rate_limits}
 """
 CAMPAIGNS = 20
-WRITES = ("POST", "PUT", "DELETE")
 
 
 def spec_dir(root: Path, rate_limits: str) -> Path:
@@ -78,44 +81,35 @@ def test_bad_limits_are_reported_where_they_are(
 # ---- end to end: the CLI against an emulator announcing 600 writes a minute ---------------
 
 
-@pytest.fixture
-def announcing_600(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Emulator]:
-    """An emulator on a loopback socket (real clock) whose answers announce 600 writes/min."""
-    config = EmulatorConfig(operation_seconds=0.0, write_limit_per_minute=600)
-    emu = Emulator(config, tenant=make_tenant(campaigns=CAMPAIGNS, webhooks=0, seed=5))
-    with serve_in_thread(emu) as base_url:
-        monkeypatch.setenv("CXONE_BASE_URL", base_url)
-        monkeypatch.setenv("CXONE_CLIENT_ID", "id")
-        monkeypatch.setenv("CXONE_CLIENT_SECRET", "secret")
-        monkeypatch.setenv("RECONCILER_STATE_DIR", str(tmp_path / "state"))
-        yield emu
-
-
 def test_apply_adopts_the_announced_write_limit_over_the_declared_one(
-    announcing_600: Emulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    cli_factory: CliFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
-    spec = tmp_path / "prod"
-    assert main(["export", "--out", str(spec)]) == 0
-    tenant = yaml.safe_load((spec / "tenant.yaml").read_text(encoding="utf-8"))
-    tenant["spec"]["rate_limits"] = {"writes_per_minute": 60}
-    (spec / "tenant.yaml").write_text(yaml.safe_dump(tenant), encoding="utf-8")
-    for path in (spec / "campaigns").glob("*.yaml"):
-        text = path.read_text(encoding="utf-8")
-        path.write_text(
-            re.sub(r"max_agents: (\d+)", lambda m: f"max_agents: {int(m[1]) + 1}", text),
-            encoding="utf-8",
-        )
-    seen = len(announcing_600.requests)
+    seed = desired_seed()
+    extra = [extra_campaign(f"Paced_{i:02d}", seed["campaigns"][0]) for i in range(CAMPAIGNS)]
+    cli = cli_factory({**seed, "campaigns": seed["campaigns"] + extra}, write_limit_per_minute=600)
+    for body in extra:  # the specs manage them too, each with one agent more
+        spec = merge(body, {"concurrency": {"max_agents": body["concurrency"]["max_agents"] + 1}})
+        document = {
+            "apiVersion": "dialer.cxone/v1",
+            "kind": "Campaign",
+            "metadata": {"name": spec.pop("name")},
+            "spec": spec,
+        }
+        path = cli.spec / "campaigns" / f"{document['metadata']['name']}.yaml"
+        path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    cli.edit_spec("tenant.yaml", {"spec": {"rate_limits": {"writes_per_minute": 60}}})
+    mark = len(cli.emu.requests)
     caplog.set_level(logging.INFO, logger="reconciler.dialer_v1")
 
     # At the declared 60 a minute the 40 writes (20 policy checks, 20 updates) would take
     # half a minute after a burst of 6; at the announced 600 they fit the first burst.
-    code = main(["apply", str(spec), "--auto-approve", "--no-verify", "--no-predict"])
+    run = cli.apply("--no-predict")
 
-    assert code == 0
+    assert run.code == 0, run.text
     adopted = [r.getMessage() for r in caplog.records if "rate limit" in r.getMessage()]
     assert adopted == ["rate limit of writes: 600 a minute, announced by the API (was 60)"]
-    answered = announcing_600.requests[seen:]
-    writes = [r for r in answered if r.method in WRITES and r.path != "/oauth/token"]
-    assert len(writes) == 2 * CAMPAIGNS
+    answered = cli.emu.requests[mark:]
+    policy = [r for r in answered if r.path.startswith(READ_LIKE_POSTS[1])]
+    assert len(cli.writes_since(mark)) == len(policy) == CAMPAIGNS
     assert not [r for r in answered if r.status == 429]
+    assert_tenant_equals(cli.view(), cli.desired(), tokens=False)  # the webhook is unchanged
