@@ -1,123 +1,95 @@
-"""Benchmark (issue 5): apply 200 campaign updates, writes limited to 600/min, 200 ms activations.
+"""Benchmark (issues 5 and 11): `reconciler apply` of 200 campaign updates, as a user runs it.
 
-The emulator serves 200 campaigns over a loopback socket with a server-side write limit of
-600/min and 200 ms activations; the apply engine (ApplyRun: snapshot, journal, writes with
-If-Match through the client's write limiter, activations awaited concurrently, verification,
-last-known-good) changes every campaign. Printed against their bounds:
-- wall time vs the rate-limit bound: 200 writes at 600/min = 20 s (target within 1.15x);
-- 429s received (target: none after the first window);
-- polling requests per operation;
-- the seed's way in the same run: sequential writes, each followed by 2 s doubling sleeps
-  between polls; run on 20 of the 200 updates and scaled (sequential, so linear), to keep the
-  benchmark short; printed as the baseline ratio.
-Run: .venv/bin/python bench/bench_apply.py
+`reconciler emulator` runs as a process announcing 600 writes a minute (`--write-limit 600`,
+the contract's 1,000 reads, 200 ms activations) and seeded with 200 campaigns; `reconciler
+export` writes the specs, every campaign is changed, and `reconciler apply SPEC
+--auto-approve --no-verify` runs as a process. The specs declare no rate limits (unless
+`--declare N`), so the client starts at the contract's 100 writes a minute and must adopt
+the 600 the server announces.
+
+The bound. The contract counts every POST/PUT/DELETE as a write: the apply sends the 200
+updates (PUT) and, before them, the API's policy check of each body (POST): 400 writes, at
+600 a minute 40 s. (A server counting fixed windows would take the 400 at once if no one
+else wrote that minute; the client spreads its writes at the limit's rate after a first
+burst of a tenth, leaving room for other writers and never overrunning a server that counts
+sliding windows, so the limit's rate is the bound.) The figure includes everything a user
+waits for: interpreter start, reading the specs, the plan with its predictions, the policy
+check, the writes, the activations and the re-read; the first burst (60 writes, 6 s at the
+limit's rate) is what pays for the local work before the first write. The same plan run
+alone (`reconciler plan`, no writes) is subtracted for a second figure: the writing part.
+
+Printed: wall time against the bound, with and without the plan; writes the server counted
+against the 400 the plan needs; 429 answers (bound 0); polls per activation (bound 2).
+And, labelled as a baseline, the seed's way (sequential PUTs, 2 s doubling sleeps between
+polls; raw HTTP in this process, on 20 updates, scaled).
+Run: .venv/bin/python bench/bench_apply.py [--declare N] [--no-baseline]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import re
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
-from pydantic import SecretStr
+from measure import (
+    cli_env,
+    count_by_status,
+    emulator_process,
+    export_specs,
+    figure,
+    note,
+    run_cli,
+)
 
-from reconciler.dialer_v1.bodies import CampaignBody
-from reconciler.dialer_v1.client import ClientOptions, DialerV1Client
-from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig, make_tenant, serve_in_thread
-from reconciler.engine.apply import ApplyOptions, ApplyRun
-from reconciler.engine.normalize import Normalizer
-from reconciler.engine.observe import observe
-from reconciler.engine.pairing import DesiredResource
-from reconciler.engine.planner import build_plan
-from reconciler.engine.policy import check_plan_policy
-from reconciler.state.audit import AuditLog
-from reconciler.state.journal import Journal
-from reconciler.state.layout import StateDir
-from reconciler.state.snapshots import SnapshotStore
+from reconciler.dialer_v1.emulator import make_tenant
 
 UPDATES = 200
 WRITE_LIMIT = 600
-ACTIVATION = 0.2
+READ_LIMIT = 1000
+ACTIVATION_SECONDS = 0.2
 SEED_SAMPLE = 20
+WRITE_METHODS = ("POST", "PUT", "DELETE")
+POLICY = "/api/v1/dialer/policies/validate"
+TOKEN = "/oauth/token"
+OPERATIONS = "/api/v1/dialer/operations/"
+RATIO_TARGET = 1.15
 
 
-def changed(body: CampaignBody) -> CampaignBody:
-    agents = body.concurrency.max_agents
-    new = agents - 1 if agents > 1 else 2
-    return body.model_copy(
-        update={"concurrency": body.concurrency.model_copy(update={"max_agents": new})}
+def change_every_campaign(spec: Path) -> int:
+    """Lower (or raise, at 1) each campaign's max_agents by one; the number changed."""
+    changed = 0
+    for path in sorted((spec / "campaigns").glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+
+        def other(match: re.Match[str]) -> str:
+            agents = int(match[1])
+            return f"max_agents: {agents - 1 if agents > 1 else 2}"
+
+        new = re.sub(r"max_agents: (\d+)", other, text, count=1)
+        changed += new != text
+        path.write_text(new, encoding="utf-8")
+    return changed
+
+
+def declare_write_limit(spec: Path, per_minute: int) -> None:
+    """Add `rate_limits: {writes_per_minute: N}` to the exported Tenant."""
+    tenant = spec / "tenant.yaml"
+    text = tenant.read_text(encoding="utf-8")
+    tenant.write_text(
+        text.replace("spec:\n", f"spec:\n  rate_limits: {{writes_per_minute: {per_minute}}}\n", 1),
+        encoding="utf-8",
     )
 
 
-async def apply_ours(base_url: str, state_root: Path) -> tuple[float, int, int]:
-    options = ClientOptions(write_limit_per_minute=WRITE_LIMIT)
-    async with DialerV1Client(base_url, "bench", SecretStr("bench"), options=options) as api:
-        live = await observe(api)
-        desired = [
-            DesiredResource("Campaign", n, changed(c.body)) for n, c in live.campaigns.items()
-        ]
-        plan = build_plan(
-            environment="bench", spec_digest="sha256:" + "0" * 64, desired=desired, live=live
-        )
-        assert len(plan.changes) == UPDATES, len(plan.changes)
-        state = StateDir(state_root, "bench")
-        state.ensure()
-
-        def journal(snapshot_id: str) -> Journal:
-            return Journal.begin(
-                state,
-                run_id="bench",
-                command="apply",
-                plan_digest=plan.digest,
-                snapshot_id=snapshot_id,
-                pid=0,
-            )
-
-        policy_start = time.perf_counter()
-        report = await check_plan_policy(api, plan, None)
-        assert report.passed, report.violations
-        policy_wall = time.perf_counter() - policy_start
-        print(
-            f"  policy check of {report.checked} bodies: {policy_wall:.2f} s (the server "
-            "counts these POSTs as writes, so they are paced too)"
-        )
-        start = time.perf_counter()
-        marks: list[tuple[float, str]] = []
-
-        def progress(message: str) -> None:
-            marks.append((time.perf_counter() - start, message))
-
-        run = ApplyRun(
-            api,
-            plan=plan,
-            live=live,
-            snapshots=SnapshotStore(state),
-            journal_factory=journal,
-            audit=AuditLog(state.audit_path),
-            secrets={},
-            normalizer=Normalizer(),
-            options=ApplyOptions(max_in_flight=32),
-            progress=progress,
-        )
-        outcome = await run.run()
-        wall = time.perf_counter() - start
-        assert outcome.result == "applied", outcome
-        for at, message in (marks[0], marks[1], marks[-2], marks[-1]):
-            print(f"  t={at:6.2f} s  {message[:70]}")
-        return wall, api.stats.rate_limited, api.stats.polls
-
-
-async def apply_seed_way(base_url: str, emu: Emulator, count: int) -> float:
+async def apply_seed_way(base_url: str, count: int) -> float:
     """Sequential PUTs, each followed by polling with 2 s doubling sleeps (the seed's loop)."""
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
-        token = (
-            await http.post(
-                "/oauth/token",
-                data={"grant_type": "client_credentials", "client_id": "s", "client_secret": "s"},
-            )
-        ).json()["access_token"]
+        form = {"grant_type": "client_credentials", "client_id": "s", "client_secret": "s"}
+        token = (await http.post("/oauth/token", data=form)).json()["access_token"]
         auth = {"Authorization": f"Bearer {token}"}
         campaigns = (
             await http.get("/api/v1/campaigns", params={"pageSize": 500}, headers=auth)
@@ -129,7 +101,7 @@ async def apply_seed_way(base_url: str, emu: Emulator, count: int) -> float:
                 for k, v in c.items()
                 if k not in ("id", "versionTag", "createdAt", "updatedAt", "lastActivatedAt")
             }
-            body["concurrency"]["call_spacing_ms"] = body["concurrency"]["call_spacing_ms"] + 1
+            body["concurrency"]["call_spacing_ms"] += 1
             r = await http.put(
                 f"/api/v1/campaigns/{c['id']}",
                 json=body,
@@ -146,38 +118,74 @@ async def apply_seed_way(base_url: str, emu: Emulator, count: int) -> float:
         return time.perf_counter() - start
 
 
-def main() -> None:
-    config = EmulatorConfig(
-        operation_seconds=ACTIVATION,
-        write_limit_per_minute=WRITE_LIMIT,
-        read_limit_per_minute=100_000,
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--declare", type=int, metavar="N", help="Tenant writes_per_minute")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the seed's way")
+    args = parser.parse_args()
+    seed = make_tenant(campaigns=UPDATES, webhooks=0, seed=3)
+    options = (
+        *("--write-limit", str(WRITE_LIMIT), "--read-limit", str(READ_LIMIT)),
+        *("--operation-seconds", str(ACTIVATION_SECONDS)),
     )
-    emu = Emulator(config, tenant=make_tenant(campaigns=UPDATES, webhooks=0, seed=3))
-    with tempfile.TemporaryDirectory() as tmp, serve_in_thread(emu) as base_url:
-        wall, limited, polls = asyncio.run(apply_ours(base_url, Path(tmp)))
-        window_429 = sum(1 for r in emu.requests if r.status == 429)
-        seed_sample = asyncio.run(apply_seed_way(base_url, emu, SEED_SAMPLE))
-    bound = UPDATES / (WRITE_LIMIT / 60)
-    seed_total = seed_sample * UPDATES / SEED_SAMPLE
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-apply-") as tmp,
+        emulator_process(seed, *options) as emu,
+    ):
+        state = Path(tmp) / "state"
+        spec = export_specs(emu.url, Path(tmp) / "bench", state)
+        if args.declare:
+            declare_write_limit(spec, args.declare)
+        changed = change_every_campaign(spec)
+        assert changed == UPDATES, changed
+        env = cli_env(emu.url, state)
+        # The same plan apply makes (reads and local work, no writes), timed alone.
+        plan = run_cli(["plan", str(spec)], env)
+        seen = len(emu.requests())
+        run = run_cli(["apply", str(spec), "--auto-approve", "--no-verify"], env)
+        requests = emu.requests()[seen:]
+        before = {c["name"]: c["concurrency"]["max_agents"] for c in seed["campaigns"]}
+        applied = sum(
+            1
+            for c in emu.tenant()["campaigns"]
+            if c["concurrency"]["max_agents"] != before[c["name"]]
+        )
+        baseline = None if args.no_baseline else asyncio.run(apply_seed_way(emu.url, SEED_SAMPLE))
+    # The token endpoint is a POST outside the rate limits (contract §1).
+    writes = [r for r in requests if r["method"] in WRITE_METHODS and r["path"] != TOKEN]
+    needed = 2 * UPDATES  # a policy check and a PUT per update
+    bound = needed / (WRITE_LIMIT / 60)
+    polls = sum(1 for r in requests if r["method"] == "GET" and r["path"].startswith(OPERATIONS))
+    declared = f"declares {args.declare}" if args.declare else "declares no limit"
     print(
-        f"== apply: {UPDATES} campaign updates, writes {WRITE_LIMIT}/min, "
-        f"{ACTIVATION * 1000:.0f} ms activations"
+        f"== apply: {UPDATES} campaign updates; the server announces {WRITE_LIMIT} writes/min "
+        f"(the Tenant {declared}), {ACTIVATION_SECONDS * 1000:.0f} ms activations"
     )
-    print(
-        f"wall                 {wall:.2f} s / rate-limit bound {bound:.2f} s = "
-        f"{wall / bound:.3f}x (target <= 1.15x)"
+    ratios = [figure("apply wall time (CLI process)", run.seconds, "s", bound) / RATIO_TARGET]
+    note(
+        f"bound: {needed} writes ({UPDATES} PUTs + {UPDATES} policy checks, POSTs the contract "
+        f"counts as writes) at {WRITE_LIMIT}/min = {bound:.1f} s; target ratio <= {RATIO_TARGET}"
     )
-    print(
-        f"429s received        {limited} (server answered {window_429}) / target 0 after the "
-        "first window"
+    figure("apply minus its plan (CLI processes)", run.seconds - plan.seconds, "s", bound)
+    note(
+        f"`reconciler plan` alone (start-up, specs, reads, predictions): {plan.seconds:.2f} s;"
+        " the rest is the policy check, the writes, the activations and the re-read"
     )
-    print(f"polls per operation  {polls / UPDATES:.2f} ({polls} polls for {UPDATES} operations)")
-    print(
-        f"seed's way           {seed_total:.1f} s (measured {seed_sample:.1f} s on "
-        f"{SEED_SAMPLE} updates, x{UPDATES // SEED_SAMPLE}) -> ours is "
-        f"{seed_total / wall:.1f}x faster"
-    )
+    ratios.append(figure("writes the server counted", len(writes), "", needed, digits=0))
+    ratios.append(figure("429 answers", count_by_status(requests, 429), "", 0, digits=0))
+    ratios.append(figure("polls per activation", polls / UPDATES, "", 2.0))
+    if applied != UPDATES:
+        print(f"only {applied} of {UPDATES} campaigns were changed on the tenant")
+    note(f"exit {run.code}; policy checks {sum(1 for r in writes if r['path'] == POLICY)}")
+    if baseline is not None:
+        scaled = baseline * UPDATES / SEED_SAMPLE
+        note(
+            f"baseline, the seed's way (raw HTTP in this process, sequential, 2 s doubling "
+            f"sleeps): {scaled:.1f} s ({baseline:.1f} s on {SEED_SAMPLE} updates, "
+            f"x{UPDATES // SEED_SAMPLE}); reconciler is {scaled / run.seconds:.1f}x faster"
+        )
+    return 0 if max(ratios) <= 1 and applied == UPDATES and run.code == 0 else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

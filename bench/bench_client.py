@@ -1,26 +1,36 @@
-"""Benchmark of the CXone client against the emulator over loopback sockets (issue 3, Measure).
+"""Benchmark (issue 3): reading the API, through the client library and through the CLI.
 
-1. Read throughput: requests/s with 50 concurrent GETs, compared with the sequential rate
-   (there is no fixed bound; the ratio says what concurrency buys).
-2. Paging: time to read 10,000 campaigns at pageSize 500 with 20 ms injected latency per
-   request, against the bound of sequential page fetches (pages x 20 ms).
+`reconciler emulator` runs as a process (its own interpreter: the client's and the server's
+Python share no GIL) seeded with 10,000 campaigns, its rate limits raised so they do not cap
+the measurement (the client adopts the limits the emulator announces).
 
-The emulator runs in a child process (its own interpreter, so the client's and the server's
-Python do not share one GIL), with the read limit raised so the limiter of the emulator does
-not cap the measurement. Run: `.venv/bin/python bench/bench_client.py`.
+Client library, in process (labelled so: these measure `DialerV1Client` itself, the layer
+every command reads through):
+1. read throughput: requests/s with 50 concurrent GETs against the sequential rate (no fixed
+   bound: the ratio says what concurrency buys);
+2. paging 10,000 campaigns at pageSize 500 with 20 ms injected per request, against the
+   sequential page fetches (pages x 20 ms).
+The CLI process beside them, the figure a user gets: `reconciler plan` of a spec directory
+that holds only the Tenant, so it reads every page of the 10,000 campaigns (and lists them as
+unmanaged), with 20 ms per request, against the same plan without latency (its local work:
+interpreter, parsing, rendering) plus its requests one after another x 20 ms. No command
+issues 50 concurrent reads of one resource, so (1) has no CLI counterpart.
+Run: .venv/bin/python bench/bench_client.py
 """
 
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
+import json
+import tempfile
 import time
+from pathlib import Path
 
-import httpx
+from measure import cli_env, emulator_process, figure, note, run_cli
 from pydantic import SecretStr
 
 from reconciler.dialer_v1.client import ClientOptions, DialerV1Client
+from reconciler.dialer_v1.emulator import make_tenant
 
 CAMPAIGNS = 10_000
 PAGE_SIZE = 500
@@ -28,25 +38,8 @@ LATENCY_SECONDS = 0.02
 CONCURRENCY = 50
 SEQUENTIAL_READS = 400
 CONCURRENT_READS = 2_000
-
-SERVER = f"""
-import asyncio, socket, sys, threading
-from reconciler.dialer_v1.emulator import Emulator, EmulatorConfig, make_tenant
-from reconciler.dialer_v1.emulator.server import base_url, bind_socket, make_server
-emu = Emulator(EmulatorConfig(read_limit_per_minute=10**9, write_limit_per_minute=10**6),
-               tenant=make_tenant(campaigns={CAMPAIGNS}, webhooks=1))
-sock = bind_socket("127.0.0.1", 0)
-# Accepted sockets inherit TCP_NODELAY: without it, uvicorn's separate header and body writes
-# meet Nagle's algorithm and the client's delayed ACK, flooring every request at ~40 ms.
-sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-server = make_server(emu, log_level="error")
-threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True).start()
-while not server.started:
-    threading.Event().wait(0.01)
-print(base_url(sock), flush=True)
-sys.stdin.read()
-server.should_exit = True
-"""
+TENANT = "apiVersion: dialer.cxone/v1\nkind: Tenant\nmetadata: {name: prod}\nspec: {}\n"
+LIMITS = ("--read-limit", str(10**9), "--write-limit", str(10**6), "--operation-seconds", "0")
 
 
 def client(base_url: str) -> DialerV1Client:
@@ -57,7 +50,7 @@ def client(base_url: str) -> DialerV1Client:
 
 async def sequential_rate(base_url: str) -> float:
     async with client(base_url) as api:
-        await api.get_settings()  # token and connection warm-up
+        await api.get_settings()  # token, connection and the announced read limit
         start = time.perf_counter()
         for _ in range(SEQUENTIAL_READS):
             await api.get_settings()
@@ -82,11 +75,6 @@ async def concurrent_rate(base_url: str) -> tuple[float, int]:
 async def paging_seconds(base_url: str) -> tuple[float, int]:
     async with client(base_url) as api:
         await api.get_settings()
-        async with httpx.AsyncClient(base_url=base_url) as control:
-            answer = await control.post(
-                "/_emulator/faults/latency", json={"seconds": LATENCY_SECONDS}
-            )
-            answer.raise_for_status()
         start = time.perf_counter()
         count = 0
         async for _ in api.iter_campaigns(page_size=PAGE_SIZE):
@@ -94,35 +82,61 @@ async def paging_seconds(base_url: str) -> tuple[float, int]:
         return time.perf_counter() - start, count
 
 
-async def main(base_url: str) -> None:
-    seq = await sequential_rate(base_url)
-    conc, retries = await concurrent_rate(base_url)
-    print(f"sequential reads: {seq:.0f} req/s ({SEQUENTIAL_READS} GETs)")
-    print(
-        f"{CONCURRENCY} concurrent reads: {conc:.0f} req/s / sequential {seq:.0f} req/s"
-        f" = {conc / seq:.2f}x ({CONCURRENT_READS} GETs, {retries} retries)"
-    )
-    wall, count = await paging_seconds(base_url)
+def main() -> int:
+    seed = make_tenant(campaigns=CAMPAIGNS, webhooks=1)
     pages = -(-CAMPAIGNS // PAGE_SIZE)
-    bound = pages * LATENCY_SECONDS
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-client-") as tmp,
+        emulator_process(seed, *LIMITS) as emu,
+    ):
+        seq = asyncio.run(sequential_rate(emu.url))
+        conc, retries = asyncio.run(concurrent_rate(emu.url))
+        env = cli_env(emu.url, Path(tmp) / "state")
+        spec = Path(tmp) / "prod"
+        spec.mkdir()
+        (spec / "tenant.yaml").write_text(TENANT, encoding="utf-8")
+        plan = ["plan", str(spec), "--format", "json"]
+        local = run_cli(plan, env)
+        emu.control("faults/latency", {"seconds": LATENCY_SECONDS})
+        wall, count = asyncio.run(paging_seconds(emu.url))
+        seen = len(emu.requests())
+        slow = run_cli(plan, env)
+        requests = len(emu.requests()) - seen
+        unmanaged = len(json.loads(slow.out)["unmanaged"])
     assert count == CAMPAIGNS, f"paged {count} campaigns, expected {CAMPAIGNS}"
-    print(
-        f"page {count} campaigns ({pages} pages of {PAGE_SIZE}, {LATENCY_SECONDS * 1000:.0f} ms"
-        f" latency): wall {wall:.2f} s / bound {bound:.2f} s = {wall / bound:.2f}x"
+    print(f"== reading {CAMPAIGNS} campaigns from `reconciler emulator` (a separate process)")
+    figure(
+        f"client library (in process): {CONCURRENCY} concurrent reads",
+        conc,
+        "req/s",
+        seq,
+        digits=0,
     )
+    note(
+        f"bound: the sequential rate, {SEQUENTIAL_READS} GETs one after another; "
+        f"{CONCURRENT_READS} GETs, {retries} retries"
+    )
+    figure(
+        f"client library (in process): page {count} campaigns, {LATENCY_SECONDS * 1000:.0f} ms"
+        " latency",
+        wall,
+        "s",
+        pages * LATENCY_SECONDS,
+    )
+    note(f"bound: {pages} pages of {PAGE_SIZE} fetched one after another x 20 ms")
+    bound = local.seconds + requests * LATENCY_SECONDS
+    figure(
+        f"CLI process: reconciler plan reading {CAMPAIGNS} campaigns, 20 ms latency",
+        slow.seconds,
+        "s",
+        bound,
+    )
+    note(
+        f"bound: the same plan without latency {local.seconds:.2f} s (local work) + "
+        f"{requests} requests one after another x 20 ms; {unmanaged} campaigns listed"
+    )
+    return 0
 
 
 if __name__ == "__main__":
-    server = subprocess.Popen(
-        [sys.executable, "-c", SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert server.stdout is not None
-        url = server.stdout.readline().strip()
-        if not url.startswith("http://127.0.0.1:"):
-            raise SystemExit(f"the emulator did not start (got {url!r})")
-        asyncio.run(main(url))
-    finally:
-        assert server.stdin is not None
-        server.stdin.close()
-        server.wait(timeout=30)
+    raise SystemExit(main())

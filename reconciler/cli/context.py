@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from reconciler import __version__
 from reconciler.cli.arguments import OPERATION_TIMEOUT
 from reconciler.desired import DesiredState, load_desired_state
+from reconciler.desired.models import RateLimits
 from reconciler.dialer_v1.client import ClientOptions, DialerV1Client
 from reconciler.dialer_v1.kinds import DIALER_V1
 from reconciler.engine.from_specs import secret_envs
@@ -104,9 +105,23 @@ class Context:
                 hint="the Tenant spec's `credentials` names the variables; for the local "
                 "emulator any values work",
             )
-        options = ClientOptions(command=f"reconciler {self.command}")
         return DialerV1Client(
-            self.base_url, self.env[id_var], SecretStr(self.env[secret_var]), options=options
+            self.base_url,
+            self.env[id_var],
+            SecretStr(self.env[secret_var]),
+            options=self.client_options,
+        )
+
+    @property
+    def client_options(self) -> ClientOptions:
+        """The client's tuning: the rate limits the Tenant declares, else the contract's."""
+        tenant = self.desired.tenant
+        declared = tenant.spec.rate_limits if tenant else RateLimits()
+        defaults = ClientOptions()
+        return ClientOptions(
+            command=f"reconciler {self.command}",
+            write_limit_per_minute=declared.writes_per_minute or defaults.write_limit_per_minute,
+            read_limit_per_minute=declared.reads_per_minute or defaults.read_limit_per_minute,
         )
 
     def webhook_secrets(self) -> dict[str, SecretStr]:

@@ -45,17 +45,14 @@ from reconciler.cxone_admin.records import (
 )
 from reconciler.dialer_v1 import errors
 from reconciler.dialer_v1.auth import TokenGrant, TokenProvider
-from reconciler.dialer_v1.client import ClientOptions
-from reconciler.dialer_v1.limiter import WriteLimiter
 from reconciler.dialer_v1.retry import (
     Call,
     CallKind,
     ClientEvent,
     ClientStats,
     Counters,
-    Requester,
-    RetrySettings,
 )
+from reconciler.dialer_v1.session import ClientOptions, open_session
 from reconciler.errors import ConfigError
 from reconciler.net import checked_base_url
 
@@ -102,35 +99,15 @@ class CxoneAdminClient:
         self._counters = Counters()
         self._tenant_id: str | None = None
         self._root_lock = asyncio.Lock()
-        # TLS verification stays on (httpx's default); it is never configurable here.
-        self._http = httpx.AsyncClient(
-            base_url=self._issuer,
+        self._http, self._requester = open_session(
+            self._issuer,
+            options,
             transport=transport,
-            timeout=options.timeout_seconds,
-            follow_redirects=False,
-            headers={"Accept": "application/json"},
-            limits=httpx.Limits(
-                max_connections=options.max_in_flight,
-                max_keepalive_connections=options.max_in_flight,
-            ),
-        )
-        self._requester = Requester(
-            self._http,
-            settings=RetrySettings(
-                max_attempts=options.max_attempts,
-                deadline_seconds=options.request_deadline_seconds,
-                timeout_seconds=options.timeout_seconds,
-                backoff_base_seconds=options.backoff_base_seconds,
-                backoff_cap_seconds=options.backoff_cap_seconds,
-                max_in_flight=options.max_in_flight,
-            ),
-            limiter=WriteLimiter(options.write_limit_per_minute, clock=clock, sleep=sleep),
             clock=clock,
             sleep=sleep,
-            rng=rng or random.Random(),
+            rng=rng,
             counters=self._counters,
             on_event=on_event,
-            command=options.command,
             dialect=wire.CxoneDialect(),
         )
         self._requester.tokens = TokenProvider(

@@ -43,6 +43,10 @@ _LOOPBACK = (
 )
 BASE_URL_SCHEMA = rf"^(?:https://[^\s/]+(?:/[^\s]*)?|http://{_LOOPBACK})$"
 WEBHOOK_URL_SCHEMA = rf"^(?:https://[^\s]+|http://{_LOOPBACK})$"
+# A hundred times the contract's 100 writes and 1,000 reads a minute: anything above is a
+# typo, and would let the first burst of a run (a tenth of the limit) flood the tenant.
+MAX_WRITES_PER_MINUTE = 10_000
+MAX_READS_PER_MINUTE = 100_000
 
 
 class SpecModel(BaseModel):
@@ -183,6 +187,17 @@ class IgnoreDifference(SpecModel):
     paths: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
 
 
+class RateLimits(SpecModel):
+    """The tenant's API rate limits, when they differ from the contract's.
+
+    They pace the first requests of a run; once the API announces its limit
+    (`X-RateLimit-Limit`), the announced figure wins, up or down.
+    """
+
+    writes_per_minute: Annotated[int, Field(ge=1, le=MAX_WRITES_PER_MINUTE)] | None = None
+    reads_per_minute: Annotated[int, Field(ge=1, le=MAX_READS_PER_MINUTE)] | None = None
+
+
 class TenantSpec(SpecModel):
     """The Tenant document's spec: tool-only, never sent to the API."""
 
@@ -204,6 +219,7 @@ class TenantSpec(SpecModel):
     simulation: SimulationBlock | None = None
     verify: VerifyBlock | None = None
     ignore_differences: list[IgnoreDifference] = Field(default_factory=list)
+    rate_limits: RateLimits = RateLimits()
 
     @field_validator("base_url")
     @classmethod

@@ -2,7 +2,7 @@
 
 Typed methods only: URLs, headers, JSON and status codes stay in this package
 (`retry.py` sends and retries, `wire.py` parses, `auth.py` holds credentials,
-`limiter.py` paces writes, `waiter.py` polls activations). Every write to an existing
+`limiter.py` paces writes and reads, `waiter.py` polls activations). Every write to an existing
 resource carries `If-Match` (an empty versionTag is refused before sending, so a 428 can
 only mean a server bug). Writes whose answer was lost are re-checked before any repeat, as
 `retry.py` explains, so no write is ever applied twice.
@@ -16,7 +16,6 @@ import logging
 import random
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
@@ -58,7 +57,6 @@ from reconciler.dialer_v1.bodies import (
 )
 from reconciler.dialer_v1.errors import WriteOutcomeUnknown
 from reconciler.dialer_v1.guarded import accepted, guarded_create, guarded_write, landed
-from reconciler.dialer_v1.limiter import WriteLimiter
 from reconciler.dialer_v1.pages import Page, PageLimits, PageWalk, unique_names, walk_pages
 from reconciler.dialer_v1.retry import (
     Call,
@@ -66,9 +64,8 @@ from reconciler.dialer_v1.retry import (
     ClientEvent,
     ClientStats,
     Counters,
-    Requester,
-    RetrySettings,
 )
+from reconciler.dialer_v1.session import ClientOptions, open_session
 from reconciler.dialer_v1.waiter import PollSchedule
 from reconciler.dialer_v1.waiter import wait_operations as _wait_operations
 from reconciler.kinds import CarrierCapacity, MetricRow, PolicyResult
@@ -91,23 +88,7 @@ T = TypeVar("T")
 R = TypeVar("R", LiveCampaign, LiveWebhook)
 
 
-@dataclass(frozen=True)
-class ClientOptions:
-    """Tuning of the client; the defaults suit a real tenant."""
-
-    write_limit_per_minute: float = 100.0
-    max_attempts: int = 5  # per request
-    request_deadline_seconds: float = 120.0  # total, across retries
-    timeout_seconds: float = 30.0  # per HTTP attempt
-    backoff_base_seconds: float = 0.25
-    backoff_cap_seconds: float = 20.0
-    token_safety_margin_seconds: float = 300.0
-    poll_initial_seconds: float = 0.25
-    poll_cap_seconds: float = 5.0
-    command: str = ""  # named in 403 messages ("`reconciler apply` needs ...")
-    max_in_flight: int = 10  # HTTP requests on the wire at once; more callers queue
-    max_pages: int = 10_000  # per listing: a server whose paging never ends is stopped
-    list_deadline_seconds: float = 600.0  # per listing, all its pages and retries together
+DEFAULT_OPTIONS = ClientOptions()
 
 
 def _page_size(page_size: int) -> int:
@@ -147,7 +128,7 @@ class DialerV1Client:
         client_id: str,
         client_secret: SecretStr,
         *,
-        options: ClientOptions = ClientOptions(),
+        options: ClientOptions = DEFAULT_OPTIONS,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -159,37 +140,15 @@ class DialerV1Client:
         self._clock = clock
         self._sleep = sleep
         self._counters = Counters()
-        # TLS verification stays on (httpx's default); it is never configurable here.
-        self._http = httpx.AsyncClient(
-            base_url=self._base_url,
+        self._http, self._requester = open_session(
+            self._base_url,
+            options,
             transport=transport,
-            timeout=options.timeout_seconds,
-            follow_redirects=False,
-            # Without it a real CXone tenant answers the text "No known way to render data".
-            headers={"Accept": "application/json"},
-            limits=httpx.Limits(
-                max_connections=options.max_in_flight,
-                max_keepalive_connections=options.max_in_flight,
-            ),
-        )
-        settings = RetrySettings(
-            max_attempts=options.max_attempts,
-            deadline_seconds=options.request_deadline_seconds,
-            timeout_seconds=options.timeout_seconds,
-            backoff_base_seconds=options.backoff_base_seconds,
-            backoff_cap_seconds=options.backoff_cap_seconds,
-            max_in_flight=options.max_in_flight,
-        )
-        self._requester = Requester(
-            self._http,
-            settings=settings,
-            limiter=WriteLimiter(options.write_limit_per_minute, clock=clock, sleep=sleep),
             clock=clock,
             sleep=sleep,
-            rng=rng or random.Random(),
+            rng=rng,
             counters=self._counters,
             on_event=on_event,
-            command=options.command,
         )
         self._prefetches: set[asyncio.Future[tuple[Page, Where]]] = set()
         self._credentials = OAuthCredentials(client_id, client_secret)

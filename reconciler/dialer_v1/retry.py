@@ -47,11 +47,13 @@ import httpx
 
 from reconciler.dialer_v1 import errors, wire
 from reconciler.dialer_v1.auth import BearerAuth, TokenProvider
-from reconciler.dialer_v1.limiter import WriteLimiter
+from reconciler.dialer_v1.limiter import Limiter, Limiters
 
 log = logging.getLogger("reconciler.dialer_v1")
 
-EventKind = Literal["retry", "rate_limited", "throttled", "token_refreshed", "write_checked"]
+EventKind = Literal[
+    "retry", "rate_limited", "throttled", "limit_changed", "token_refreshed", "write_checked"
+]
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ class ClientStats:
     polls: int
     token_requests: int
     throttled_seconds: float
+    write_limit_per_minute: float = 0.0  # the limits the client paces by now
+    read_limit_per_minute: float = 0.0
 
     @property
     def requests(self) -> int:
@@ -94,6 +98,8 @@ class Counters:
     polls: int = 0
     token_requests: int = 0
     throttled_seconds: float = 0.0
+    write_limit_per_minute: float = 0.0
+    read_limit_per_minute: float = 0.0
 
     def snapshot(self) -> ClientStats:
         """A frozen copy."""
@@ -104,6 +110,8 @@ class Counters:
             polls=self.polls,
             token_requests=self.token_requests,
             throttled_seconds=self.throttled_seconds,
+            write_limit_per_minute=self.write_limit_per_minute,
+            read_limit_per_minute=self.read_limit_per_minute,
         )
 
 
@@ -265,7 +273,7 @@ class Requester:
         http: httpx.AsyncClient,
         *,
         settings: RetrySettings,
-        limiter: WriteLimiter,
+        limiters: Limiters,
         clock: Callable[[], float],
         sleep: Callable[[float], Awaitable[None]],
         rng: random.Random,
@@ -277,7 +285,7 @@ class Requester:
         self._http = http
         self._dialect: ErrorDialect = dialect or DialerV1Dialect()
         self._settings = settings
-        self._limiter = limiter
+        self._limiters = limiters
         self._clock = clock
         self._sleep = sleep
         self._rng = rng
@@ -286,6 +294,8 @@ class Requester:
         self._command = command
         self.tokens: TokenProvider | None = None
         self._slots = asyncio.Semaphore(settings.max_in_flight)
+        counters.write_limit_per_minute = limiters.writes.per_minute
+        counters.read_limit_per_minute = limiters.reads.per_minute
 
     def budget(self) -> Budget:
         """A fresh budget for one logical request."""
@@ -368,19 +378,20 @@ class Requester:
         self, call: Call, budget: Budget, token: str | None
     ) -> tuple[httpx.Response | None, str, bool]:
         """One HTTP exchange: (response, failure description, certainly-not-sent)."""
-        # The contract counts every POST/PUT/DELETE against the write limit, the read-like
-        # POSTs (policy validation, simulator) included, so all of them are paced.
-        paced = call.kind is CallKind.WRITE or (call.kind is CallKind.READ and call.method != "GET")
-        if paced:
-            waited = await self._limiter.acquire()
+        # The contract counts requests by method: every POST/PUT/DELETE against the write
+        # limit (the read-like POSTs, policy validation and the simulator, included), GETs
+        # against the read limit. The token endpoint is outside both.
+        limiter = None if call.kind is CallKind.TOKEN else self._limiters.for_method(call.method)
+        if limiter is not None:
+            waited = await limiter.acquire()
             if waited > 0:
                 self._counters.throttled_seconds += waited
                 self.emit(ClientEvent("throttled", call.method, call.path, delay_seconds=waited))
         budget.start()
         remaining = budget.remaining()
         if remaining <= 0:
-            if paced:
-                self._limiter.release(None)
+            if limiter is not None:
+                limiter.release(None)
             raise errors.DeadlineExceeded(
                 "the request's deadline passed before it could be sent",
                 method=call.method,
@@ -424,8 +435,25 @@ class Requester:
             )
             return None, f"{what} ({type(exc).__name__})", not_sent
         finally:
-            if paced:
-                self._limiter.release(response)
+            if limiter is not None:
+                self._release(limiter, call, response)
+
+    def _release(self, limiter: Limiter, call: Call, response: httpx.Response | None) -> None:
+        """Hand the answer to its limiter; report a limit it adopted or lowered."""
+        before = limiter.per_minute
+        limiter.release(response)
+        after = limiter.per_minute
+        if after == before:
+            return
+        budget = self._limiters.name_of(limiter)
+        if limiter is self._limiters.writes:
+            self._counters.write_limit_per_minute = after
+        else:
+            self._counters.read_limit_per_minute = after
+        why = "announced by the API" if limiter.announced else "lowered after a 429"
+        reason = f"{budget}: {after:g} a minute, {why} (was {before:g})"
+        log.info("rate limit of %s", reason)
+        self.emit(ClientEvent("limit_changed", call.method, call.path, reason=reason))
 
     async def _pause(
         self,
@@ -474,7 +502,7 @@ class Requester:
                 method=call.method,
                 path=call.path,
                 status=429,
-                hint="lower the write limit or try again later",
+                hint="another process may be spending the tenant's rate limit: try again later",
             )
         return last_class(message, method=call.method, path=call.path)
 
