@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from reconciler.timezones import ZONE_NAME, zone_named
 
 SERVER_MANAGED_FIELDS = frozenset(
     {"id", "versionTag", "createdAt", "updatedAt", "lastActivatedAt", "status"}
@@ -37,7 +38,6 @@ WebhookEvent = Literal[
     "dialer.settings.updated", "dialer.campaign.activated", "dialer.campaign.deleted"
 ]
 
-_ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 
 
@@ -129,7 +129,7 @@ class CallingHours(Body):
     # The patterns are for the JSON Schemas; the validators below check and word the errors.
     start: Annotated[str, Field(json_schema_extra={"pattern": _HHMM.pattern})]
     end: Annotated[str, Field(json_schema_extra={"pattern": _HHMM.pattern})]
-    timezone: Annotated[str, Field(json_schema_extra={"pattern": _ZONE_NAME.pattern})]
+    timezone: Annotated[str, Field(json_schema_extra={"pattern": ZONE_NAME.pattern})]
 
     @field_validator("start", "end")
     @classmethod
@@ -141,15 +141,7 @@ class CallingHours(Body):
     @field_validator("timezone")
     @classmethod
     def _iana(cls, value: str) -> str:
-        try:
-            if not _ZONE_NAME.match(value):
-                raise ValueError(value)
-            ZoneInfo(value)
-        # A directory name ("America") or an over-long key is an OSError from the zone files.
-        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-            raise ValueError(
-                f'{value!r} is not an IANA time zone (e.g. "America/New_York")'
-            ) from exc
+        zone_named(value)
         return value
 
     @model_validator(mode="after")

@@ -11,30 +11,13 @@ are at least 7 days apart (the closest pair: Brazil's north-east in October 2000
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 UTC = timezone.utc
 ONE_SECOND = timedelta(seconds=1)
 # The shortest distance between two offset changes of any zone since 1970 (see above).
 OFFSET_CHANGES_APART = timedelta(days=7)
-
-_ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}$")
-
-
-@lru_cache(maxsize=1024)
-def zone_named(name: str) -> ZoneInfo:
-    """The IANA zone `name`; ValueError with an example when there is none."""
-    # Cached: zoneinfo keeps only 8 zones loaded once nothing else refers to them.
-    try:
-        if not _ZONE_NAME.match(name):
-            raise ValueError(name)
-        return ZoneInfo(name)
-    # A directory name ("America") or an over-long key is an OSError from the zone files.
-    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-        raise ValueError(f'{name!r} is not an IANA time zone (e.g. "America/New_York")') from exc
 
 
 def wall(instant: datetime, zone: ZoneInfo) -> datetime:

@@ -26,8 +26,9 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator, model_
 
 from reconciler.dialer_v1.bodies import minutes_of_day
 from reconciler.guardrails.cron import CronSchedule
-from reconciler.guardrails.localtime import UTC, zone_named
+from reconciler.guardrails.localtime import UTC
 from reconciler.guardrails.spans import FULL_DAY, DailySpan, ScheduleSpan
+from reconciler.timezones import zone_named
 
 HORIZON_DAYS = 366
 # After this many steps from interval to interval, a search reads whole days as minute masks.
