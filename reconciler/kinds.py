@@ -127,6 +127,19 @@ class CarrierCapacity:
 
 
 @dataclass(frozen=True)
+class CallingClock:
+    """Where and when a resource calls: its IANA time zone and daily hours ("HH:MM").
+
+    Change windows read `time_zone: campaign` in `zone` and `during: calling_hours` as
+    [start, end) of each local day; a resource without one is tenant-wide (UTC).
+    """
+
+    zone: str
+    start: str
+    end: str
+
+
+@dataclass(frozen=True)
 class PolicyFinding:
     check: str
     message: str
@@ -198,6 +211,9 @@ class KindDescriptor(Generic[ApiT]):
     policy_checked: bool = False  # the API's own policy check before the first write
     # Turns a JSON body (a plan's `desired`, a snapshot's body) back into the body model.
     parse: Callable[[dict[str, Any]], BaseModel] | None = None
+    # The resource's own calling time zone and hours, for change windows; None (or a
+    # function answering None): tenant-wide, read in UTC.
+    calling_clock: Callable[[BaseModel], CallingClock | None] | None = None
 
     def model(self, data: dict[str, Any]) -> BaseModel:
         """The body model for JSON `data` (which never holds the secret)."""
@@ -209,6 +225,10 @@ class KindDescriptor(Generic[ApiT]):
         """The JSON of a body as plans and snapshots hold it: no secret, no `None`s."""
         data = body.model_dump(mode="json", exclude_none=True)
         return self.secret.strip(data) if self.secret is not None else data
+
+    def clock(self, body: BaseModel) -> CallingClock | None:
+        """The resource's calling time zone and hours; None for a tenant-wide resource."""
+        return self.calling_clock(body) if self.calling_clock is not None else None
 
     def pair_key(self, name: str) -> tuple[str, str]:
         """What pairs a desired resource with a live one: the name, or the kind alone."""

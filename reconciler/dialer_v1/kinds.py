@@ -25,6 +25,7 @@ from reconciler.dialer_v1.errors import (
 )
 from reconciler.kinds import (
     ApiDescriptor,
+    CallingClock,
     CarrierCapacity,
     ExportLayout,
     KindDescriptor,
@@ -164,6 +165,13 @@ class CampaignOps:
         return WriteResult(_id(request), None, done.operation_id)
 
 
+def campaign_clock(body: BaseModel) -> CallingClock:
+    """A campaign calls in its own `calling_hours`, in their time zone."""
+    assert isinstance(body, CampaignBody)
+    hours = body.calling_hours
+    return CallingClock(hours.timezone, hours.start, hours.end)
+
+
 def _campaign(cid: str, tag: str, body: CampaignBody) -> LiveResource:
     return LiveResource(ResourceAddress(CAMPAIGN, body.name), cid, tag, body)
 
@@ -263,6 +271,7 @@ DIALER_V1: ApiDescriptor[DialerApi] = ApiDescriptor(
             unordered_lists=("dnc_lists",),
             predicted=True,
             policy_checked=True,
+            calling_clock=campaign_clock,
         ),
         KindDescriptor(
             name=WEBHOOK,

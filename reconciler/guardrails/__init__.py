@@ -6,7 +6,8 @@ Pure functions, no I/O; the plan, apply and validate stages call them:
   zone, calling_hours)` (open now, and the deciding window's position), `next_opening(...)`
   and, for validate, `never_opens(..., now=)` / `start_of_closed_year(..., now=)` in
   `windows.py`; `zone` is the resource's calling time zone ("UTC" for tenant-wide
-  resources), `calling_hours` anything with `start` and `end` as "HH:MM";
+  resources), `calling_hours` anything with `start` and `end` as "HH:MM", or for a
+  tenant-wide resource `AnyCallingHours` (inside while any campaign is inside its own);
 - `blast_radius(updates, deletes, managed, max_share)` and `protected_deletes(...)` in
   `gate.py`.
 """
@@ -19,6 +20,8 @@ from reconciler.guardrails.gate import (
     protected_deletes,
 )
 from reconciler.guardrails.windows import (
+    AnyCallingHours,
+    CallingHours,
     ChangeWindow,
     DailyHours,
     WindowVerdict,
@@ -30,6 +33,8 @@ from reconciler.guardrails.windows import (
 
 __all__ = [
     "DEFAULT_MAX_CHANGE_SHARE",
+    "AnyCallingHours",
+    "CallingHours",
     "ChangeShare",
     "ChangeWindow",
     "DailyHours",

@@ -175,6 +175,34 @@ class DailySpan:
         return end
 
 
+@dataclass(frozen=True)
+class UnionSpan:
+    """Instants covered by any of several calling-hours spans (a tenant-wide resource's
+    `during: calling_hours`: while any campaign calls); none covers nothing."""
+
+    spans: tuple[DailySpan, ...]
+
+    def cover_end(self, at: datetime, until: datetime) -> datetime | None:
+        """None if no span covers `at`; else the first instant none covers after it."""
+        end: datetime | None = None
+        while end is None or end <= until:
+            ends = [e for span in self.spans if (e := span.cover_end(end or at, until))]
+            if not ends:
+                break
+            end = max(ends)
+        return end
+
+    def day_mask(self, day: datetime) -> int | None:
+        """The minutes of the UTC day starting at `day` that any span covers, as bits."""
+        mask = 0
+        for span in self.spans:
+            bits = span.day_mask(day)
+            if bits is None:
+                return None
+            mask |= bits
+        return mask
+
+
 def interval_bits(start: datetime, end: datetime, day: datetime) -> int | None:
     """[start, end) as minute bits of the UTC day from `day`; None off whole minutes."""
     low = min(max(start, day), day + _ONE_DAY)

@@ -19,16 +19,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from reconciler.dialer_v1.bodies import minutes_of_day
 from reconciler.guardrails.cron import CronSchedule
 from reconciler.guardrails.localtime import UTC
-from reconciler.guardrails.spans import FULL_DAY, DailySpan, ScheduleSpan
-from reconciler.timezones import zone_named
+from reconciler.guardrails.spans import FULL_DAY, DailySpan, ScheduleSpan, UnionSpan
+from reconciler.timezones import ZONE_NAME, zone_named
 
 HORIZON_DAYS = 366
 # After this many steps from interval to interval, a search reads whole days as minute masks.
@@ -49,15 +49,36 @@ class DailyHours(Protocol):
     def end(self) -> str: ...
 
 
+# For the JSON Schemas (editors): what the validators below check that a schema can say.
+_SHAPES: dict[str, Any] = {
+    "oneOf": [
+        {
+            "required": ["schedule", "duration"],
+            "not": {"required": ["during"]},
+        },
+        {
+            "required": ["during"],
+            "properties": {"kind": {"const": "deny"}},
+            "not": {"anyOf": [{"required": [f]} for f in ("schedule", "duration", "time_zone")]},
+        },
+    ]
+}
+_SCHEDULE_SCHEMA = r"^\s*(@[a-z]+|\S+(\s+\S+){4})\s*$"
+
+
 class ChangeWindow(BaseModel):
     """One allow or deny window, as written in a spec."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, allow_inf_nan=False, json_schema_extra=_SHAPES
+    )
 
     kind: Literal["allow", "deny"]
-    schedule: str | None = None
-    duration: str | None = None
-    time_zone: str = CAMPAIGN_ZONE
+    schedule: Annotated[str, Field(json_schema_extra={"pattern": _SCHEDULE_SCHEMA})] | None = None
+    duration: Annotated[str, Field(json_schema_extra={"pattern": _DURATION.pattern})] | None = None
+    time_zone: Annotated[
+        str, Field(json_schema_extra={"pattern": f"^{CAMPAIGN_ZONE}$|{ZONE_NAME.pattern}"})
+    ] = CAMPAIGN_ZONE
     during: Literal["calling_hours"] | None = None
     _cron: CronSchedule | None = PrivateAttr(default=None)
 
@@ -174,25 +195,40 @@ class WindowVerdict:
 @dataclass(frozen=True)
 class _Spans:
     allows: tuple[tuple[int, ScheduleSpan], ...]
-    denies: tuple[tuple[int, ScheduleSpan | DailySpan], ...]
+    denies: tuple[tuple[int, ScheduleSpan | DailySpan | UnionSpan], ...]
 
 
-def _spans(windows: Sequence[ChangeWindow], zone: str, calling_hours: DailyHours | None) -> _Spans:
+@dataclass(frozen=True)
+class AnyCallingHours:
+    """For a tenant-wide resource: "inside the calling hours" means while ANY of these
+    resources is inside its own hours, each read in its own zone (zone, start, end)."""
+
+    hours: tuple[tuple[str, str, str], ...]
+
+
+CallingHours = DailyHours | AnyCallingHours
+# What the compiled spans are cached on: one resource's (start, end), or every resource's.
+_HoursKey = tuple[str, str] | AnyCallingHours | None
+
+
+def _spans(
+    windows: Sequence[ChangeWindow], zone: str, calling_hours: CallingHours | None
+) -> _Spans:
     return _compiled(tuple(windows), zone, _hours_key(calling_hours))
 
 
-def _hours_key(calling_hours: DailyHours | None) -> tuple[str, str] | None:
-    return None if calling_hours is None else (calling_hours.start, calling_hours.end)
+def _hours_key(calling_hours: CallingHours | None) -> _HoursKey:
+    if calling_hours is None or isinstance(calling_hours, AnyCallingHours):
+        return calling_hours
+    return (calling_hours.start, calling_hours.end)
 
 
 # A plan asks about many resources that share their windows, zone and calling hours.
 @lru_cache(maxsize=4096)
-def _compiled(
-    windows: tuple[ChangeWindow, ...], zone: str, hours: tuple[str, str] | None
-) -> _Spans:
+def _compiled(windows: tuple[ChangeWindow, ...], zone: str, hours: _HoursKey) -> _Spans:
     resource_zone = zone_named(zone)
     allows: list[tuple[int, ScheduleSpan]] = []
-    denies: list[tuple[int, ScheduleSpan | DailySpan]] = []
+    denies: list[tuple[int, ScheduleSpan | DailySpan | UnionSpan]] = []
     for index, window in enumerate(windows):
         if window.during is not None:
             denies.append((index, _calling_hours_span(hours, resource_zone)))
@@ -206,14 +242,20 @@ def _compiled(
     return _Spans(tuple(allows), tuple(denies))
 
 
-def _calling_hours_span(hours: tuple[str, str] | None, zone: ZoneInfo) -> DailySpan:
+def _calling_hours_span(hours: _HoursKey, zone: ZoneInfo) -> DailySpan | UnionSpan:
     if hours is None:
         raise ValueError(
             "a `during: calling_hours` window needs calling hours, and this resource has none"
         )
-    start, end = minutes_of_day(hours[0]), minutes_of_day(hours[1])
+    if isinstance(hours, AnyCallingHours):
+        return UnionSpan(tuple(_daily(s, e, zone_named(z)) for z, s, e in sorted(set(hours.hours))))
+    return _daily(hours[0], hours[1], zone)
+
+
+def _daily(start_hhmm: str, end_hhmm: str, zone: ZoneInfo) -> DailySpan:
+    start, end = minutes_of_day(start_hhmm), minutes_of_day(end_hhmm)
     if start >= end:
-        raise ValueError(f"calling hours {hours[0]}-{hours[1]}: start is not before end")
+        raise ValueError(f"calling hours {start_hhmm}-{end_hhmm}: start is not before end")
     return DailySpan(start, end, zone)
 
 
@@ -227,7 +269,7 @@ def window_state(
     windows: Sequence[ChangeWindow],
     at_utc: datetime,
     zone: str,
-    calling_hours: DailyHours | None = None,
+    calling_hours: CallingHours | None = None,
 ) -> WindowVerdict:
     """Whether a change is allowed at `at_utc` for a resource in `zone`, and why."""
     at = _utc(at_utc)
@@ -247,7 +289,7 @@ def next_opening(
     windows: Sequence[ChangeWindow],
     after_utc: datetime,
     zone: str,
-    calling_hours: DailyHours | None = None,
+    calling_hours: CallingHours | None = None,
     horizon_days: float = HORIZON_DAYS,
 ) -> datetime | None:
     """The first instant (UTC) at or after `after_utc` when a change is allowed.
@@ -319,7 +361,7 @@ def _open_minutes(spans: _Spans, at: datetime) -> datetime | None:
 def start_of_closed_year(
     windows: Sequence[ChangeWindow],
     zone: str,
-    calling_hours: DailyHours | None = None,
+    calling_hours: CallingHours | None = None,
     *,
     now: datetime,
 ) -> datetime | None:
@@ -345,7 +387,7 @@ def start_of_closed_year(
 # Validate asks once per resource, with one `now`, and resources share their windows.
 @lru_cache(maxsize=4096)
 def _closed_year(
-    windows: tuple[ChangeWindow, ...], zone: str, hours: tuple[str, str] | None, start: datetime
+    windows: tuple[ChangeWindow, ...], zone: str, hours: _HoursKey, start: datetime
 ) -> datetime | None:
     spans = _compiled(windows, zone, hours)
     horizon = timedelta(days=HORIZON_DAYS)
@@ -386,7 +428,7 @@ def _closing_before(spans: _Spans, opening: datetime, closed: datetime) -> datet
 def never_opens(
     windows: Sequence[ChangeWindow],
     zone: str,
-    calling_hours: DailyHours | None = None,
+    calling_hours: CallingHours | None = None,
     *,
     now: datetime,
 ) -> bool:
