@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Protocol
 from pydantic import BaseModel, SecretStr
 
 from reconciler.desired.diagnostics import Diagnostic, Location
+from reconciler.desired.guards import SpecGuardrails
 from reconciler.desired.models import SimulationBlock, TenantSpec, VerifyBlock
 from reconciler.dialer_v1.bodies import CampaignBody, SettingsBody, WebhookAuth, WebhookBody
 
@@ -112,6 +113,7 @@ class DesiredState:
     webhooks: tuple[WebhookDoc, ...]
     warnings: tuple[Diagnostic, ...]
     digest: str
+    guardrails: SpecGuardrails = field(default_factory=SpecGuardrails)
     _campaigns_by_name: dict[str, CampaignDoc] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )

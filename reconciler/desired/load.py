@@ -23,6 +23,7 @@ from reconciler.desired.diagnostics import (
     warnings_of,
 )
 from reconciler.desired.documents import ParsedDocument, parse_document
+from reconciler.desired.guards import guardrails_of
 from reconciler.desired.models import (
     CampaignDocument,
     SettingsDocument,
@@ -149,6 +150,7 @@ def _build_state(
         webhooks=tuple(sorted(webhooks, key=lambda w: w.name)),
         warnings=warnings,
         digest=digest,
+        guardrails=guardrails_of(parsed),
     )
 
 

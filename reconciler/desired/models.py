@@ -23,6 +23,7 @@ from reconciler.dialer_v1.bodies import (
     WebhookBody,
     minutes_of_day,
 )
+from reconciler.guardrails import DEFAULT_MAX_CHANGE_SHARE, ChangeShare, ChangeWindow
 from reconciler.net import clear_text_to_network
 
 API_VERSION = "dialer.cxone/v1"
@@ -220,6 +221,11 @@ class TenantSpec(SpecModel):
     verify: VerifyBlock | None = None
     ignore_differences: list[IgnoreDifference] = Field(default_factory=list)
     rate_limits: RateLimits = RateLimits()
+    # Guardrails: the default change windows of every resource, the blast-radius share and
+    # whether scheduled drift checks re-apply the specs (README, Guardrails).
+    change_windows: list[ChangeWindow] = Field(default_factory=list)
+    max_change_share: ChangeShare = DEFAULT_MAX_CHANGE_SHARE
+    self_heal: bool = False
 
     @field_validator("base_url")
     @classmethod
@@ -280,7 +286,19 @@ class TenantDocument(SpecModel):
     spec: TenantSpec
 
 
-class SettingsDocument(SpecModel):
+class GuardedDocument(SpecModel):
+    """The tool-only fields every resource document carries beside `spec` (any API's kinds).
+
+    `protect: true`: never deleted (pruned) without `--allow-large-change`, remembered from
+    the last successful apply so that removing the document does not lift it.
+    `change_windows`: this resource's windows, replacing the Tenant's list (`[]`: none).
+    """
+
+    protect: bool = False
+    change_windows: list[ChangeWindow] | None = None
+
+
+class SettingsDocument(GuardedDocument):
     """`kind: DialerSettings` (at most one per directory); `spec.name` is `metadata.name`."""
 
     apiVersion: Literal["dialer.cxone/v1"]
@@ -289,7 +307,7 @@ class SettingsDocument(SpecModel):
     spec: SettingsBody
 
 
-class CampaignDocument(SpecModel):
+class CampaignDocument(GuardedDocument):
     """`kind: Campaign`, with the optional tool-only blocks beside `spec`."""
 
     apiVersion: Literal["dialer.cxone/v1"]
@@ -300,7 +318,7 @@ class CampaignDocument(SpecModel):
     verify: VerifyBlock | None = None
 
 
-class WebhookDocument(SpecModel):
+class WebhookDocument(GuardedDocument):
     """`kind: Webhook`; the token comes from the environment variable it names."""
 
     apiVersion: Literal["dialer.cxone/v1"]
