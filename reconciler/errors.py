@@ -5,6 +5,8 @@ ReconcilerError               anything the CLI reports as a clean message (exit 
 ├── ConfigError               missing environment variable, bad flag, refused base URL
 ├── StateError                the state directory is unusable (lock held, corrupt journal...)
 ├── PlanError                 a saved plan is stale, tampered with or unreadable
+│   └── StalePlan             ... stale: the live tenant moved (each resource and field said)
+├── GuardrailRefused          a change window or the blast-radius gate refused: nothing written
 ├── PolicyRejected            the API's own policy check refused the plan: nothing written
 ├── ApplyFailed               an apply failed; the live tenant was restored (exit 1)
 ├── RestoreFailed             an apply failed and the restore failed too (exit 3)
@@ -63,6 +65,16 @@ class StateError(ReconcilerError):
 
 class PlanError(ReconcilerError):
     """A saved plan cannot be applied (stale, tampered with, unreadable)."""
+
+
+class StalePlan(PlanError):
+    """A saved plan whose live resources moved since it was made; the message says how."""
+
+
+class GuardrailRefused(ReconcilerError):
+    """A change window or the blast-radius gate refused the plan: nothing was written."""
+
+    default_landed: ClassVar[Landed] = "no"  # decided before the first write
 
 
 class PolicyRejected(ReconcilerError):

@@ -25,15 +25,18 @@ from reconciler.cli.context import (
     load_context,
     now_iso,
 )
-from reconciler.cli.plan import add_no_predict
+from reconciler.cli.plan import add_no_predict, add_target
 from reconciler.cli.progress import apply_progress
 from reconciler.engine.guard import GuardOutcome, guard_report
+from reconciler.engine.guardrails import Overrides
 from reconciler.engine.outcome import Outcome
 from reconciler.engine.pipeline import ApplyHooks, ApplyReport, ApplyRequest, run_apply
 from reconciler.engine.plan import Plan, load_plan
 from reconciler.engine.predict import make_predictor
-from reconciler.errors import ApplyFailed, ReconcilerError, RestoreFailed
+from reconciler.engine.staleness import StalePlanExplained
+from reconciler.errors import ApplyFailed, ConfigError, ReconcilerError, RestoreFailed
 from reconciler.render.outcome import render_outcome_text
+from reconciler.render.staleness import render_staleness_text
 from reconciler.render.text import render_plan_text
 from reconciler.state.lock import StateLock
 
@@ -56,6 +59,19 @@ def register(sub: Any) -> None:
         help="re-send write-only webhook tokens even when nothing else changed",
     )
     add_no_predict(p)
+    add_target(p)
+    p.add_argument(
+        "--allow-large-change",
+        action="store_true",
+        help="apply even when the plan updates or deletes more than max_change_share of the "
+        "managed resources, or deletes one protected at the last successful apply (audited)",
+    )
+    p.add_argument(
+        "--override-window",
+        metavar="REASON",
+        type=_reason,
+        help="apply changes outside their change windows; REASON is recorded in the audit log",
+    )
     p.add_argument(
         "--no-verify",
         action="store_true",
@@ -71,7 +87,18 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+def _reason(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError('give a reason, e.g. "incident 4711: hotfix"')
+    return text.strip()
+
+
 def _request(ctx: Context, args: argparse.Namespace) -> ApplyRequest:
+    if args.plan and args.targets:
+        raise ConfigError(
+            "--target cannot be combined with --plan: a saved plan holds its own targets",
+            hint="make the targeted plan with `reconciler plan --target ... --out PLAN`",
+        )
     return ApplyRequest(
         desired=ctx.desired,
         saved_plan=load_plan(Path(args.plan)) if args.plan else None,
@@ -83,6 +110,8 @@ def _request(ctx: Context, args: argparse.Namespace) -> ApplyRequest:
         git_commit=ctx.git_commit,
         created_at=now_iso(),
         tool_version=TOOL_VERSION,
+        targets=tuple(args.targets),
+        overrides=Overrides(args.allow_large_change, args.override_window),
     )
 
 
@@ -164,7 +193,11 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         interrupts = Interrupts()
-        report = asyncio.run(_apply(ctx, args, interrupts))
+        try:
+            report = asyncio.run(_apply(ctx, args, interrupts))
+        except StalePlanExplained as exc:  # what moved, then the error line
+            sys.stderr.write(render_staleness_text(exc.staleness))
+            raise
     if report.outcome is None:
         return 0
     code = finish(report.outcome, ctx.environment)

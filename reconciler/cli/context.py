@@ -133,10 +133,12 @@ class Context:
                 out[w.token_env] = SecretStr(value)
         return out
 
-    def state_dir(self) -> StateDir:
+    def state_dir(self, *, create: bool = True) -> StateDir:
+        """The environment's state directory (created unless `create` is false)."""
         root = Path(self.env.get("RECONCILER_STATE_DIR") or DEFAULT_STATE_DIR)
         state = StateDir(root, self.environment)
-        state.ensure()
+        if create:
+            state.ensure()
         return state
 
     def audit(self) -> AuditLog:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,18 @@ from reconciler.cli.context import (
     now_iso,
 )
 from reconciler.engine.from_specs import plan_desired_state
+from reconciler.engine.guardrails import annotate, assess
 from reconciler.engine.observe import LiveState
 from reconciler.engine.plan import Plan, save_plan
 from reconciler.engine.predict import make_predictor
+from reconciler.engine.targeting import split_target
+from reconciler.errors import StateError
+from reconciler.kinds import ResourceAddress
 from reconciler.render.json import render_plan_json
 from reconciler.render.markdown import render_plan_markdown
 from reconciler.render.text import render_plan_text
+from reconciler.state.clock import utc_now
+from reconciler.state.protected import load_protected
 
 HELP = "read the live tenant and show what apply would change (read-only)"
 
@@ -53,7 +60,30 @@ def register(sub: Any) -> None:
         help="re-send write-only webhook tokens even when nothing else changed",
     )
     add_no_predict(p)
+    add_target(p)
     p.set_defaults(func=run)
+
+
+def _target(text: str) -> str:
+    try:
+        split_target(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def add_target(parser: argparse.ArgumentParser) -> None:
+    """`--target KIND/NAME` (repeatable): plan only those resources, as Terraform's -target."""
+    parser.add_argument(
+        "--target",
+        dest="targets",
+        action="append",
+        default=[],
+        type=_target,
+        metavar="KIND/NAME",
+        help="plan only this resource (repeatable; e.g. Campaign/Collections_East); an "
+        "unknown one is an error; the plan warns that it may be incomplete",
+    )
 
 
 def add_no_predict(parser: argparse.ArgumentParser) -> None:
@@ -67,11 +97,21 @@ def add_no_predict(parser: argparse.ArgumentParser) -> None:
 
 
 async def compute(
-    ctx: Context, *, resend_secrets: bool = False, predict: bool = False
+    ctx: Context,
+    *,
+    resend_secrets: bool = False,
+    predict: bool = False,
+    targets: Sequence[str] = (),
+    guardrails: bool = False,
 ) -> tuple[Plan, LiveState]:
-    """Observe and plan (with predictions when `predict`), closing the client afterwards."""
+    """Observe and plan (with predictions when `predict`), closing the client afterwards.
+
+    With `guardrails`, each change says whether its window is open now and the plan says
+    when the blast-radius gate will trip (protections as the state directory recorded them,
+    unknown when it holds no record).
+    """
     async with ctx.backend() as backend:
-        return await plan_desired_state(
+        plan, live = await plan_desired_state(
             backend,
             ctx.desired,
             prune=ctx.prune,
@@ -80,7 +120,20 @@ async def compute(
             created_at=now_iso(),
             tool_version=TOOL_VERSION,
             predictor=make_predictor(ctx.desired) if predict else None,
+            targets=targets,
         )
+    if guardrails:
+        plan = annotate(plan, assess(plan, ctx.desired, live, utc_now(), _protections(ctx)))
+    return plan, live
+
+
+def _protections(ctx: Context) -> frozenset[ResourceAddress] | None:
+    """What the state directory recorded as protected; None (unknown) when it cannot say."""
+    try:
+        return load_protected(ctx.state_dir(create=False))
+    except StateError as exc:  # read-only here: `apply` refuses with the same error
+        print(f"warning: protections unknown: {exc.message}", file=sys.stderr)
+        return None
 
 
 def render(plan: Plan, fmt: str, ctx: Context) -> str:
@@ -94,7 +147,13 @@ def render(plan: Plan, fmt: str, ctx: Context) -> str:
 def run(args: argparse.Namespace) -> int:
     ctx = load_context(args.spec_dir, "plan")
     plan, _ = asyncio.run(
-        compute(ctx, resend_secrets=args.resend_secrets, predict=not args.no_predict)
+        compute(
+            ctx,
+            resend_secrets=args.resend_secrets,
+            predict=not args.no_predict,
+            targets=args.targets,
+            guardrails=True,
+        )
     )
     sys.stdout.write(render(plan, args.format, ctx))
     for line in plan.missing_secrets(ctx.webhook_secrets()):

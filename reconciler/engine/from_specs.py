@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from reconciler.desired import DesiredState
@@ -10,6 +11,7 @@ from reconciler.engine.pairing import DesiredResource
 from reconciler.engine.plan import Plan, PlanWarning
 from reconciler.engine.planner import PlanOptions, Predictor, build_plan
 from reconciler.engine.predict import with_prediction_warnings
+from reconciler.engine.targeting import resolve_targets, targeting_warning
 from reconciler.kinds import Backend, LiveState, ResourceAddress
 
 
@@ -60,18 +62,25 @@ async def plan_desired_state(
     created_at: str | None = None,
     tool_version: str = "",
     predictor: Predictor | None = None,
+    targets: Sequence[str] = (),
 ) -> tuple[Plan, LiveState]:
-    """Observe the tenant and plan the specs against it (read-only)."""
+    """Observe the tenant and plan the specs against it (read-only); `targets` as
+    `--target` gives them (an unknown one is a ConfigError)."""
     live = await backend.observe()
+    desired = desired_resources(state)
+    targeted = resolve_targets(targets, desired, live) if targets else None
     plan = build_plan(
         environment=state.environment,
         spec_digest=state.digest,
-        desired=desired_resources(state),
+        desired=desired,
         live=live,
         options=PlanOptions(
-            prune=prune, resend_secrets=resend_secrets, normalizer=normalizer_for(state)
+            prune=prune,
+            resend_secrets=resend_secrets,
+            normalizer=normalizer_for(state),
+            targets=targeted,
         ),
-        warnings=spec_warnings(state),
+        warnings=spec_warnings(state) + ((targeting_warning(targeted),) if targeted else ()),
         git_commit=git_commit,
         created_at=created_at,
         tool_version=tool_version,

@@ -13,22 +13,34 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reconciler.desired import DesiredState
 from reconciler.engine.apply import ApplyOptions, ApplyRun
 from reconciler.engine.from_specs import desired_resources, normalizer_for, plan_desired_state
 from reconciler.engine.guard import GuardOutcome, GuardSettings, guard_apply
+from reconciler.engine.guardrails import (
+    Overrides,
+    annotate,
+    assess,
+    audit_overrides,
+    enforce,
+    remember_protections,
+)
 from reconciler.engine.outcome import Outcome, ProgressHook
 from reconciler.engine.plan import Plan
 from reconciler.engine.planner import Predictor
 from reconciler.engine.policy import check_plan_policy, rejection
+from reconciler.engine.records import Records
 from reconciler.engine.recovery import recover_interrupted, restore_snapshot
 from reconciler.engine.rollback import RollbackScope, rollback_plan, rollback_scope
+from reconciler.engine.staleness import refuse_stale
 from reconciler.engine.workspace import Workspace
 from reconciler.errors import ConfigError, StateError
 from reconciler.kinds import Backend, CarrierCapacity
+from reconciler.state.clock import WallClock, utc_now
+from reconciler.state.protected import load_protected
 from reconciler.state.snapshots import Snapshot
 
 StepHook = Callable[[int, int], None]
@@ -48,6 +60,10 @@ class ApplyRequest:
     git_commit: str | None = None
     created_at: str | None = None
     tool_version: str = ""
+    # Guardrails: `--target`, the overrides, and the clock windows are judged by.
+    targets: tuple[str, ...] = ()
+    overrides: Overrides = field(default_factory=Overrides)
+    clock: WallClock = utc_now
 
 
 @dataclass(frozen=True)
@@ -80,7 +96,7 @@ async def run_apply(
     desired = request.desired
     if request.saved_plan is not None:
         live = await backend.observe()
-        request.saved_plan.check_fresh(desired.environment, desired.digest, live)
+        refuse_stale(request.saved_plan, desired, live)
         plan = request.saved_plan
     else:
         plan, live = await plan_desired_state(
@@ -92,10 +108,19 @@ async def run_apply(
             created_at=request.created_at,
             tool_version=request.tool_version,
             predictor=request.predictor,
+            targets=request.targets,
         )
+    # The windows are judged now, whenever the plan was made (README, Guardrails).
+    guardrails = assess(plan, desired, live, request.clock(), load_protected(ws.state))
+    if request.saved_plan is None:  # a saved plan is shown as it was reviewed
+        plan = annotate(plan, guardrails)
     hooks.show_plan(plan)
     if not plan.has_changes:
+        unrecorded = remember_protections(ws.state, desired, live, plan)
+        if unrecorded is not None:
+            ws.say(f"not recorded: {unrecorded}")
         return ApplyReport(plan)
+    enforce(guardrails, request.overrides)  # before the prompt: nothing to approve
     refuse_missing_secrets(plan, ws)  # before the prompt and the policy check
     if request.saved_plan is None:  # a saved plan was reviewed: it is the approval
         ws.confirm(f'Apply {len(plan.changes)} change(s) to "{plan.environment}"?', "apply")
@@ -105,6 +130,7 @@ async def run_apply(
     if not report.passed:
         raise rejection(report)
     ws.say(f"policy check passed for {report.checked} body(ies)")
+    audit_overrides(Records(ws.audit), guardrails, request.overrides, actor=ws.actor, plan=plan)
     with hooks.progress() as (say_live, on_step):
         outcome = await ApplyRun(
             backend,
@@ -122,6 +148,9 @@ async def run_apply(
         ).run()
     if outcome.result != "applied":
         return ApplyReport(plan, outcome)
+    unrecorded = remember_protections(ws.state, desired, live, plan)
+    if unrecorded is not None:
+        outcome = replace(outcome, unrecorded=(*outcome.unrecorded, unrecorded))
     if not request.guard:
         ws.say("guard: skipped (--no-verify): the verify: blocks were NOT watched")
         return ApplyReport(plan, outcome, guard_skipped=True)

@@ -97,10 +97,17 @@ class Change:
     secret_env: str | None = None
     source: str | None = None
     prediction: dict[str, Any] | None = None
+    # Guardrails (engine/guardrails.py): the change window's verdict when the plan was made.
+    window: dict[str, Any] | None = None
 
     @property
     def address(self) -> ResourceAddress:
         return ResourceAddress(self.kind, self.name)
+
+    @property
+    def window_open(self) -> bool:
+        """Whether the change's windows allowed it when the plan was made (none: allowed)."""
+        return self.window is None or bool(self.window.get("open"))
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -116,6 +123,8 @@ class Change:
         }
         if self.prediction is not None:
             data["prediction"] = self.prediction
+        if self.window is not None:
+            data["window"] = self.window
         return data
 
 
@@ -133,6 +142,13 @@ class Plan:
     created_at: str | None = None
     tool_version: str = ""
     notes: tuple[str, ...] = field(default=())
+    # Guardrails, each serialised only when set (plans without them read as before):
+    # `targets` the `--target` addresses ("Campaign/X"), `gate` the blast-radius verdict
+    # when it trips or cannot be known, `seen` the comparable bodies of live resources the
+    # plan leaves alone but cannot rebuild from the specs (engine/staleness.py).
+    targets: tuple[str, ...] = ()
+    gate: dict[str, Any] | None = None
+    seen: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def has_changes(self) -> bool:
@@ -210,6 +226,9 @@ class Plan:
             "unmanaged": [{"kind": k, "name": n} for k, n in self.unmanaged],
             "observed": self.observed,
             "notes": list(self.notes),
+            **({"targets": list(self.targets)} if self.targets else {}),
+            **({"gate": self.gate} if self.gate is not None else {}),
+            **({"seen": self.seen} if self.seen else {}),
         }
 
     @property
@@ -244,6 +263,9 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
             unmanaged=tuple((u["kind"], u["name"]) for u in data.get("unmanaged", [])),
             observed={k: dict(v) for k, v in data["observed"].items()},
             notes=tuple(data.get("notes", [])),
+            targets=tuple(data.get("targets", [])),
+            gate=data.get("gate"),
+            seen={k: dict(v) for k, v in data.get("seen", {}).items()},
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise PlanError(f"the plan file is malformed: {exc!r}") from exc
@@ -271,6 +293,7 @@ def _change_from_json(data: dict[str, Any]) -> Change:
         secret_env=data.get("secret_env"),
         source=data.get("source"),
         prediction=data.get("prediction"),
+        window=data.get("window"),
     )
 
 

@@ -22,7 +22,7 @@ from reconciler.engine.plan import (
     change_sort_key,
 )
 from reconciler.errors import PlanError
-from reconciler.kinds import LiveState, SecretField
+from reconciler.kinds import LiveState, ResourceAddress, SecretField
 
 # (kind, name, live body or None, desired body or None) -> prediction JSON or None
 Predictor = Callable[[str, str, BaseModel | None, BaseModel | None], dict[str, Any] | None]
@@ -35,6 +35,12 @@ class PlanOptions:
     prune: bool = False
     resend_secrets: bool = False
     normalizer: Normalizer = field(default_factory=Normalizer)
+    # `--target`: plan only these resources (None: all); see engine/targeting.py.
+    targets: frozenset[ResourceAddress] | None = None
+
+    def targeted(self, address: ResourceAddress) -> bool:
+        """Whether the plan covers `address`."""
+        return self.targets is None or address in self.targets
 
 
 def with_secret(
@@ -131,6 +137,7 @@ def build_plan(
     """The ordered, immutable plan that turns `live` into `desired`."""
     changes: list[Change] = []
     unmanaged: list[tuple[str, str]] = []
+    seen: dict[str, dict[str, Any]] = {}  # live bodies a targeted plan leaves unreconciled
     pairs = pair(desired, live)
     missing = [
         p
@@ -148,6 +155,11 @@ def build_plan(
         if change is None:
             if p.desired is None and p.live is not None and not registry.kind(p.kind).singleton:
                 unmanaged.append((p.kind, p.name))
+            continue
+        if not options.targeted(p.address):
+            if p.live is not None:
+                body = options.normalizer.comparable(p.kind, p.name, p.live.body)
+                seen.setdefault(p.kind, {})[p.name] = body
             continue
         predicted = predictor is not None and registry.kind(p.kind).predicted
         if predicted and change.action is not Action.DELETE:
@@ -173,4 +185,6 @@ def build_plan(
         git_commit=git_commit,
         created_at=created_at,
         tool_version=tool_version,
+        targets=tuple(sorted(f"{a.kind}/{a.name}" for a in options.targets or ())),
+        seen=seen,
     )

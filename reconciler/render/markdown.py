@@ -18,6 +18,7 @@ import shlex
 from dataclasses import dataclass
 
 from reconciler.engine.plan import Action, Change, Plan
+from reconciler.render.guardrails import gate_lines, window_line
 from reconciler.render.values import (
     field_line,
     prediction_lines,
@@ -87,10 +88,28 @@ def _details(change: Change) -> str:
         "```",
     ]
     extra = prediction_lines(change)
+    window = window_line(change)
+    if window is not None:
+        extra = [*extra, (":no_entry: " if not change.window_open else "") + window]
     if extra:
         parts += ["", *[f"- {line}" for line in extra]]
     parts += ["</details>", ""]
     return "\n".join(parts)
+
+
+def _guardrails(plan: Plan) -> list[str]:
+    gate = gate_lines(plan)
+    closed = [c for c in plan.changes if not c.window_open]
+    if not gate and not closed:
+        return []
+    lines = ["#### Guardrails", ""]
+    lines += [f"{_WARNING} {_escape(line)}" for line in gate]
+    if closed:
+        lines.append(
+            f"- :no_entry: {len(closed)} change(s) outside their change windows now: apply "
+            'refuses them without `--override-window "REASON"` (see each change below)'
+        )
+    return [*lines, ""]
 
 
 def _warnings(plan: Plan) -> list[str]:
@@ -227,7 +246,7 @@ def render_plan_markdown(plan: Plan, *, budget: int = DEFAULT_BUDGET) -> str:
     return _assemble(
         head,
         [_row(c) for c in plan.changes],
-        _warnings(plan),
+        _guardrails(plan) + _warnings(plan),
         _sections(plan, deletes, ["#### Changes"]),
         _unmanaged(plan, "plan") + [f"_{note}_" for note in plan.notes],
         budget,

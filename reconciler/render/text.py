@@ -10,6 +10,7 @@ import shlex
 from collections.abc import Mapping
 
 from reconciler.engine.plan import Action, Change, Plan
+from reconciler.render.guardrails import gate_lines, window_line
 from reconciler.render.values import (
     field_line,
     prediction_lines,
@@ -65,6 +66,9 @@ def render_change(
         lines.append("      " + _paint(fsym, f"{fsym} {text}", colour))
     lines.append("    }")
     lines += [f"    {line}" for line in prediction_lines(change)]
+    window = window_line(change)
+    if window is not None:
+        lines.append("    " + _paint("!" if not change.window_open else "~", window, colour))
     return lines
 
 
@@ -107,6 +111,9 @@ def render_plan_text(plan: Plan, *, colour: bool = False) -> str:
     out += _warning_lines(plan, colour)
     out += _unmanaged_lines(plan, "plan")
     out += [f"Note: {note}" for note in plan.notes]
+    gate = gate_lines(plan)
+    if gate:
+        out += ["Guardrails:", *[f"  {_paint('!', f'! {line}', colour)}" for line in gate], ""]
     if plan.has_changes:
         out.append(_bold(summary_line(plan), colour))
     return _end(out)

@@ -64,6 +64,11 @@ class StateDir:
         """Pointer to the snapshot of the last verified apply."""
         return self.env_dir / "last-known-good.json"
 
+    @property
+    def protected_path(self) -> Path:
+        """What the last successful apply remembered as protected (`protect: true`)."""
+        return self.env_dir / "protected.json"
+
     def ensure(self) -> None:
         """Create every directory (mode 0o700) if missing."""
         for directory in (
