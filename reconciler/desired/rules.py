@@ -9,6 +9,7 @@ guessed, and the others still run.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
 
 from reconciler.desired.desired_state import merge_verify
 from reconciler.desired.diagnostics import Diagnostic, Location
@@ -28,6 +29,7 @@ from reconciler.desired.models import (
 )
 from reconciler.desired.salvage import UNKNOWN, given, judged, known
 from reconciler.desired.trunks import check_capacity
+from reconciler.desired.window_rules import check_windows_open
 from reconciler.dialer_v1.bodies import CampaignBody, SettingsBody, minutes_of_day
 
 SINGLETON_KINDS = ("Tenant", "DialerSettings")
@@ -37,7 +39,12 @@ DocumentRule = Callable[[ParsedDocument, TenantDocument | None, list[Diagnostic]
 
 
 def check_all(
-    docs: Sequence[ParsedDocument], sink: list[Diagnostic], spec_dir: str, *, all_read: bool
+    docs: Sequence[ParsedDocument],
+    sink: list[Diagnostic],
+    spec_dir: str,
+    *,
+    all_read: bool,
+    now: datetime | None = None,
 ) -> None:
     """Run every rule over the documents of one spec directory.
 
@@ -59,6 +66,8 @@ def check_all(
         for rule in DOCUMENT_RULES.get(doc.kind, ()):
             judged(rule, doc, tenant_model, sink=sink)
     check_capacity(unique, tenant, tenant_model, sink, spec_dir)
+    if tenant_model is not UNKNOWN:  # windows inherited from an unread Tenant: not judged
+        check_windows_open(unique, tenant, sink, now=now or datetime.now(timezone.utc))
 
 
 def check_unique(docs: Sequence[ParsedDocument], sink: list[Diagnostic]) -> list[ParsedDocument]:
