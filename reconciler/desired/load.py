@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 from reconciler.desired.desired_state import (
@@ -37,9 +38,11 @@ DEFAULT_MAX_FILE_BYTES = 1_048_576
 
 
 def validate_spec_dir(
-    spec_dir: Path, *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    spec_dir: Path, *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, now: datetime | None = None
 ) -> tuple[DesiredState | None, tuple[Diagnostic, ...]]:
-    """Every problem in `spec_dir`, and the desired state when there is no error."""
+    """Every problem in `spec_dir`, and the desired state when there is no error.
+
+    `now` is when change windows are judged from (default: the current time)."""
     display = spec_dir.as_posix()
     if not spec_dir.is_dir():
         missing = Diagnostic.at(
@@ -95,7 +98,7 @@ def validate_spec_dir(
                 parsed.append(replace(result, yaml=replace(result.yaml, data=None)))
             elif document.data is not None:
                 all_read = False
-    check_all(parsed, sink, display, all_read=all_read)
+    check_all(parsed, sink, display, all_read=all_read, now=now)
     diagnostics = sort_diagnostics(sink)
     if errors_of(diagnostics):
         return None, diagnostics
