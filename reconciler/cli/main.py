@@ -21,6 +21,7 @@ from reconciler.errors import ReconcilerError
 COMMAND_MODULES: tuple[str, ...] = (
     "validate",
     "plan",
+    "show",
     "apply",
     "drift",
     "rollback",

@@ -55,6 +55,7 @@ class ApplyRequest:
     resend_secrets: bool = False
     predictor: Predictor | None = None
     guard: bool = True
+    guard_skipped_because: str = "--no-verify"
     watch_seconds_override: float | None = None
     carrier: CarrierCapacity | None = None
     git_commit: str | None = None
@@ -152,7 +153,9 @@ async def run_apply(
     if unrecorded is not None:
         outcome = replace(outcome, unrecorded=(*outcome.unrecorded, unrecorded))
     if not request.guard:
-        ws.say("guard: skipped (--no-verify): the verify: blocks were NOT watched")
+        ws.say(
+            f"guard: skipped ({request.guard_skipped_because}): the verify: blocks were NOT watched"
+        )
         return ApplyReport(plan, outcome, guard_skipped=True)
     guard = await guard_apply(
         backend,

@@ -16,9 +16,11 @@ from __future__ import annotations
 import html
 import shlex
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.render.guardrails import gate_lines, window_line
+from reconciler.render.heal import heal_markdown
 from reconciler.render.values import (
     field_line,
     prediction_lines,
@@ -32,6 +34,9 @@ GITHUB_COMMENT_LIMIT = 65_536
 # Leave room for a workflow to wrap the body (links, run numbers).
 DEFAULT_BUDGET = 60_000
 _WARNING = "- :warning:"
+
+if TYPE_CHECKING:  # the heal (and the apply it runs) is not loaded to render a plan
+    from reconciler.engine.heal import HealReport
 
 
 def plan_marker(environment: str) -> str:
@@ -256,9 +261,14 @@ def render_plan_markdown(plan: Plan, *, budget: int = DEFAULT_BUDGET) -> str:
 
 
 def render_drift_markdown(
-    plan: Plan, *, spec_dir: str | None = None, budget: int = DEFAULT_BUDGET
+    plan: Plan,
+    *,
+    spec_dir: str | None = None,
+    budget: int = DEFAULT_BUDGET,
+    heal: HealReport | None = None,
 ) -> str:
-    """A drift report fit to open or update one issue per environment."""
+    """A drift report fit to open or update one issue per environment (with `drift --heal`,
+    what the heal did comes first)."""
     if plan.has_changes:
         status = (
             f"Drift detected in `{plan.environment}`: {len(plan.changes)} resource(s) "
@@ -283,6 +293,7 @@ def render_drift_markdown(
         + (f" at `{plan.created_at}`" if plan.created_at else "")
         + ".",
         "",
+        *(heal_markdown(heal) if heal is not None else []),
         *advice,
     ]
     deletes = [

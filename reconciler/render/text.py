@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.render.guardrails import gate_lines, window_line
+from reconciler.render.heal import heal_lines
 from reconciler.render.values import (
     field_line,
     prediction_lines,
@@ -23,6 +25,9 @@ from reconciler.render.values import (
 _COLOURS = {"+": "\x1b[32m", "~": "\x1b[33m", "-": "\x1b[31m", "!": "\x1b[35m"}
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
+
+if TYPE_CHECKING:  # the heal (and the apply it runs) is not loaded to render a plan
+    from reconciler.engine.heal import HealReport
 
 
 def _paint(symbol: str, text: str, colour: bool) -> str:
@@ -119,8 +124,15 @@ def render_plan_text(plan: Plan, *, colour: bool = False) -> str:
     return _end(out)
 
 
-def render_drift_text(plan: Plan, *, spec_dir: str | None = None, colour: bool = False) -> str:
-    """A drift check -> text: what differs (live -> specs) and what apply would do."""
+def render_drift_text(
+    plan: Plan,
+    *,
+    spec_dir: str | None = None,
+    colour: bool = False,
+    heal: HealReport | None = None,
+) -> str:
+    """A drift check -> text: what differs (live -> specs) and what apply would do (with
+    `drift --heal`, then what the heal did)."""
     env = plan.environment
     out: list[str] = []
     if not plan.has_changes:
@@ -143,4 +155,6 @@ def render_drift_text(plan: Plan, *, spec_dir: str | None = None, colour: bool =
             _bold(f"To fix it, run `{command}` ({summary_counts(plan)})", colour)
             + ", or change the specs to adopt the live values."
         )
+    if heal is not None and heal_lines(heal):
+        out += ["", *heal_lines(heal)]
     return _end(out)
