@@ -67,14 +67,24 @@ class WindowCheck:
     windows: PlacedWindows
     deciding: int | None  # the window that decided, by position in `windows`
 
-    def named(self) -> list[str]:
+    def _named(self) -> list[int]:
         """The windows a refusal names: the deciding one, else every allow window."""
-        chosen = (
-            [self.deciding]
-            if self.deciding is not None
-            else [i for i, w in enumerate(self.windows.windows) if w.kind == "allow"]
-        )
-        return [self._describe(i) for i in chosen]
+        if self.deciding is not None:
+            return [self.deciding]
+        return [i for i, w in enumerate(self.windows.windows) if w.kind == "allow"]
+
+    def named(self) -> list[str]:
+        """Each named window: kind, schedule, zone and where it is written."""
+        return [self._describe(i) for i in self._named()]
+
+    def _zones(self) -> list[str]:
+        """The resource's zone, then the named windows' own zones (UTC is always shown)."""
+        zones = [self.zone]
+        for i in self._named():
+            zone = self.windows.windows[i].zone_for(self.zone)
+            if zone not in zones and zone != "UTC":
+                zones.append(zone)
+        return zones
 
     def _describe(self, index: int) -> str:
         window = self.windows.windows[index]
@@ -88,7 +98,8 @@ class WindowCheck:
             return "now"
         if self.next_opening is None:
             return "none within 366 days"
-        return f"{iso_utc(self.next_opening)} ({iso_local(self.next_opening, self.zone)})"
+        opening = self.next_opening
+        return f"{iso_utc(opening)} ({'; '.join(iso_local(opening, z) for z in self._zones())})"
 
     def sentence(self) -> str:
         """`open now (inside allow window ...)` or `closed now (...); next allowed ...`."""
