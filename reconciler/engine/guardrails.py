@@ -99,14 +99,20 @@ class WindowCheck:
         if self.next_opening is None:
             return "none within 366 days"
         opening = self.next_opening
-        return f"{iso_utc(opening)} ({'; '.join(iso_local(opening, z) for z in self._zones())})"
+        local = [iso_local(opening, z) for z in self._zones() if z != "UTC"]
+        return iso_utc(opening) + (f" ({'; '.join(local)})" if local else "")
 
     def sentence(self) -> str:
         """`open now (inside allow window ...)` or `closed now (...); next allowed ...`."""
         if self.open:
             return f"open now ({self.reason})"
         windows = "; ".join(self.named())
-        return f"closed now ({self.reason}; {windows}); next allowed {self.next_allowed}"
+        why = (
+            f"{windows} covers now"
+            if self.deciding is not None
+            else f"outside every allow window: {windows}"
+        )
+        return f"closed now ({why}); next allowed {self.next_allowed}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -164,7 +170,7 @@ class GateCheck:
                 f" managed resources, {v.share:.2%}, over max_change_share {v.max_share:.2%}"
             )
         out += [
-            f"{a} was protected (`protect: true`) at the last successful apply: not deleted"
+            f"{a} was protected (`protect: true`) at the last successful apply"
             for a in self.protected_deletes
         ]
         return out
@@ -188,7 +194,7 @@ class GateCheck:
         """What a reviewer reads: why apply will refuse, or what cannot be known here."""
         if self.trips:
             return [
-                f"apply will refuse this plan without --allow-large-change: {reason}"
+                f"{reason}: apply refuses the plan without --allow-large-change"
                 for reason in self.reasons()
             ]
         return [

@@ -50,17 +50,17 @@ def render_staleness_markdown(s: Staleness) -> str:
     if s.stale:
         out += [f"Plan digest `{s.plan_digest}`.", ""]
     for r in s.resources:
-        out += [
-            "<details>",
-            f"<summary>{_html(r.headline)}</summary>",
-            "",
-            "```diff",
-        ]
-        for f in r.fields:
-            out += [f"- {f.path}: {_shown(f.before)}", f"+ {f.path}: {_shown(f.after)}"]
-        out += ["```"]
+        if not r.fields and not r.note:  # created or deleted since: the headline says it
+            out += [f"- {_html(r.headline)}", ""]
+            continue
+        out += ["<details>", f"<summary>{_html(r.headline)}</summary>", ""]
+        if r.fields:
+            out += ["```diff"]
+            for f in r.fields:
+                out += [f"- {f.path}: {_shown(f.before)}", f"+ {f.path}: {_shown(f.after)}"]
+            out += ["```"]
         if r.note:
-            out += ["", f"_{r.note}_"]
+            out += [f"_{r.note}_"]
         out += ["</details>", ""]
     if s.stale:
         out += ["Run `reconciler plan --out` again and review the new plan.", ""]

@@ -99,7 +99,7 @@ def test_plan_shows_each_window_open_or_closed_with_its_next_opening(
     data = json.loads(cli.run("plan", str(cli.spec), "--format", "json", "--no-predict").out)
 
     assert text.code == 0
-    assert "change window: closed now (no allow window covers now" in text.out
+    assert "change window: closed now (outside every allow window: allow" in text.out
     (change,) = data["changes"]
     window = change["window"]
     assert window["open"] is False and window["zone"] == "America/New_York"
@@ -248,8 +248,7 @@ def test_removing_a_protected_document_does_not_lift_the_protection(
     assert forced.code == 0, forced.text
     assert "Campaign.Legacy_A" not in cli.view().bodies
     assert overrides(cli)[0]["overridden"] == [
-        "Campaign.Legacy_A was protected (`protect: true`) at the last successful apply: not "
-        "deleted"
+        "Campaign.Legacy_A was protected (`protect: true`) at the last successful apply"
     ]
     assert protected_file(cli) == []  # gone from the tenant: nothing left to protect
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 
 from reconciler.desired import load_desired_state
+from reconciler.desired.guards import PlacedWindows
+from reconciler.engine.guardrails import Assessment, GateCheck, annotate, check_window
 from reconciler.engine.normalize import IgnoreRule, Normalizer
 from reconciler.engine.plan import Plan, PlanWarning
 from reconciler.engine.planner import PlanOptions, build_plan
 from reconciler.engine.predict import make_predictor, with_prediction_warnings
+from reconciler.guardrails import AnyCallingHours, ChangeWindow, blast_radius
+from reconciler.kinds import CallingClock, ResourceAddress
 from tests.factories import campaign_json, desired, live_state, settings_json, webhook_json
 
 FIXED = {
@@ -150,6 +155,67 @@ def predictions() -> Plan:
     return with_prediction_warnings(_plan(d, live, predictor=make_predictor(state)), state)
 
 
+def guardrails() -> Plan:
+    """Windows closed and open (in two zones and tenant-wide), a protected delete, the gate
+    tripping, targeting: what a reviewer reads before apply refuses."""
+    live = live_state(
+        campaigns=[
+            campaign_json("East", algorithm={"dial_ratio": 1.2}),
+            campaign_json("West", calling_hours={"timezone": "America/Los_Angeles"}),
+            campaign_json("Legacy"),
+        ],
+        webhooks=[webhook_json("WFM_Dialer_Sync")],
+    )
+    d = desired(
+        settings=settings_json(concurrency={"max_agents": 40}),
+        campaigns=[
+            campaign_json("East", algorithm={"dial_ratio": 1.4}),
+            campaign_json(
+                "West",
+                calling_hours={"timezone": "America/Los_Angeles"},
+                concurrency={"max_agents": 12},
+            ),
+        ],
+        webhooks=[webhook_json("WFM_Dialer_Sync")],
+    )
+    plan = _plan(d, live, PlanOptions(prune=True))
+    now = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)  # 10:00 in New York, 07:00 in LA
+    night = ChangeWindow(kind="allow", schedule="0 22 * * mon-fri", duration="8h")
+    calling = ChangeWindow(kind="deny", during="calling_hours")
+    freeze = ChangeWindow(
+        kind="deny", schedule="0 0 20 12 *", duration="312h", time_zone="Europe/London"
+    )
+    own = PlacedWindows((night,), ("specs/prod/campaigns/east.yaml:21:5",), None, "Campaign.East")
+    tenant = PlacedWindows(
+        (calling, freeze),
+        ("specs/prod/tenant.yaml:14:7", "specs/prod/tenant.yaml:15:7"),
+        None,
+    )
+    hours = AnyCallingHours(
+        (("America/New_York", "09:00", "20:00"), ("America/Los_Angeles", "09:00", "20:00"))
+    )
+    clocks = {
+        "East": CallingClock("America/New_York", "09:00", "20:00"),
+        "West": CallingClock("America/Los_Angeles", "09:00", "20:00"),
+        "Legacy": CallingClock("America/New_York", "09:00", "20:00"),
+    }
+    windows = {
+        c.address: check_window(
+            c.address, own if c.name == "East" else tenant, clocks.get(c.name), hours, now
+        )
+        for c in plan.changes
+    }
+    summary = plan.summary()
+    gate = GateCheck(
+        blast_radius(summary["update"], summary["delete"], 4, 0.3),
+        summary["update"],
+        summary["delete"],
+        (ResourceAddress("Campaign", "Legacy"),),
+        True,
+    )
+    return annotate(plan, Assessment(windows, gate))
+
+
 SCENARIOS: dict[str, Callable[[], Plan]] = {
     "create": create,
     "update": update,
@@ -160,4 +226,5 @@ SCENARIOS: dict[str, Callable[[], Plan]] = {
     "unmanaged": unmanaged,
     "huge": huge,
     "predictions": predictions,
+    "guardrails": guardrails,
 }
