@@ -32,8 +32,12 @@ def run(args: argparse.Namespace) -> int:
     spec_dir: Path = args.spec_dir
     state, diagnostics = validate_spec_dir(spec_dir)
     environment = state.environment if state else spec_dir.resolve().name
-    render = {"text": render_text, "json": render_json, "github": render_github}[args.format]
-    sys.stdout.write(render(environment, diagnostics))
+    if args.format == "json":
+        heal = state.guardrails.self_heal if state is not None else None
+        sys.stdout.write(render_json(environment, diagnostics, self_heal=heal))
+    else:
+        render = {"text": render_text, "github": render_github}[args.format]
+        sys.stdout.write(render(environment, diagnostics))
     return 1 if errors_of(diagnostics) else 0
 
 
@@ -69,13 +73,17 @@ def _as_json(d: Diagnostic) -> dict[str, Any]:
     }
 
 
-def render_json(environment: str, diagnostics: tuple[Diagnostic, ...]) -> str:
-    """The machine-readable report (format_version 1)."""
+def render_json(
+    environment: str, diagnostics: tuple[Diagnostic, ...], *, self_heal: bool | None = None
+) -> str:
+    """The machine-readable report (format_version 1); `self_heal` (the Tenant's, null when
+    the specs are invalid) tells the drift workflow which environments heal."""
     errors = errors_of(diagnostics)
     report = {
         "format_version": 1,
         "environment": environment,
         "valid": not errors,
+        "self_heal": self_heal,
         "errors": [_as_json(d) for d in errors],
         "warnings": [_as_json(d) for d in warnings_of(diagnostics)],
     }

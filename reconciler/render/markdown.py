@@ -260,6 +260,13 @@ def render_plan_markdown(plan: Plan, *, budget: int = DEFAULT_BUDGET) -> str:
     )
 
 
+HEALED_ADVICE = (
+    "Live settings were changed outside the repo, and the heal re-applied the repo. If the "
+    "live values were intended, put them in the specs. Each diff below reads from live "
+    "before the heal (`-`) to the repo (`+`)."
+)
+
+
 def render_drift_markdown(
     plan: Plan,
     *,
@@ -282,6 +289,8 @@ def render_drift_markdown(
             "repo (`+`).",
             "",
         ]
+        if heal is not None and heal.result == "healed":
+            advice = [HEALED_ADVICE, ""]
     else:
         status = f"`{plan.environment}` is in sync with the specs"
         advice = []

@@ -149,7 +149,7 @@ def render_drift_text(
     out += _warning_lines(plan, colour)
     out += _unmanaged_lines(plan, "drift")
     out += [f"Note: {note}" for note in plan.notes]
-    if plan.has_changes:
+    if plan.has_changes and not (heal is not None and heal.result == "healed"):
         command = f"reconciler apply {shlex.quote(spec_dir or f'specs/{env}')}"
         out.append(
             _bold(f"To fix it, run `{command}` ({summary_counts(plan)})", colour)

@@ -88,6 +88,7 @@ def test_json_clean(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixtu
         "format_version": 1,
         "environment": "example",
         "valid": True,
+        "self_heal": False,
         "errors": [],
         "warnings": [],
     }

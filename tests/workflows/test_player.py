@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -94,6 +95,13 @@ def add_environment(repo: Path, env: str) -> None:
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
+    with make_world(tmp_path) as w:
+        yield w
+
+
+@contextmanager
+def make_world(tmp_path: Path) -> Iterator[World]:
+    """Two environments in a fresh repository, the emulator serving their tenant."""
     repo = tmp_path / "repo"
     repo.mkdir()
     shutil.copytree(REPO_ROOT / ".github", repo / ".github")

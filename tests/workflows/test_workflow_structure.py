@@ -163,13 +163,51 @@ def test_matrix_jobs_never_run_on_an_empty_matrix_and_never_fail_fast() -> None:
         for job_name, job in doc["jobs"].items():
             matrix = job.get("strategy", {}).get("matrix", {})
             if "fromJSON" in str(matrix.get("env", "")):
-                assert "outputs.count != '0'" in job["if"], f"{name}: {job_name}"
+                assert re.search(r"outputs\.([\w-]+-)?count != '0'", job["if"]), (
+                    f"{name}: {job_name}"
+                )
                 assert job["strategy"]["fail-fast"] is False
 
 
 def test_plan_and_drift_use_the_read_only_environment() -> None:
     assert WORKFLOW_DOCS["plan.yml"]["jobs"]["plan"]["environment"] == "${{ matrix.env }}-plan"
     assert WORKFLOW_DOCS["drift.yml"]["jobs"]["drift"]["environment"] == "${{ matrix.env }}-plan"
+
+
+def test_heal_writes_only_as_apply_does() -> None:
+    """Self-heal: the apply environment, the apply group, the state artifact kept."""
+    jobs = WORKFLOW_DOCS["drift.yml"]["jobs"]
+    heal, apply = jobs["heal"], WORKFLOW_DOCS["apply.yml"]["jobs"]["apply"]
+    assert heal["environment"] == apply["environment"] == "${{ matrix.env }}"
+    assert heal["concurrency"] == apply["concurrency"]
+    assert heal["env"]["RECONCILER_STATE_DIR"] == apply["env"]["RECONCILER_STATE_DIR"]
+    assert heal["permissions"] == {"contents": "read", "actions": "read", "issues": "write"}
+    assert heal["strategy"]["matrix"]["env"] == (
+        "${{ fromJSON(needs.environments.outputs.heal-envs) }}"
+    )
+    assert jobs["drift"]["strategy"]["matrix"]["env"] == (
+        "${{ fromJSON(needs.environments.outputs.drift-envs) }}"
+    )
+    steps = heal["steps"]
+    ids = [s.get("id") for s in steps]
+    assert ids.index("restore") < ids.index("heal")
+    [run] = [s for s in steps if s.get("id") == "heal"]
+    assert 'drift "specs/$ENV_NAME" --heal --auto-approve' in run["run"]
+    assert "--allow-exit-codes 2" in run["run"]  # 1, 3 and 4 fail the job
+    # The secrets apply sends: the write credentials and every webhook token.
+    assert set(run["env"]) >= set(next(s for s in apply["steps"] if s.get("id") == "apply")["env"])
+    [upload] = [
+        s for s in steps if s.get("with", {}).get("name", "").startswith("reconciler-state")
+    ]
+    assert (
+        upload["with"]
+        == next(
+            s
+            for s in apply["steps"]
+            if s.get("with", {}).get("name", "").startswith("reconciler-state")
+        )["with"]
+    )
+    assert "always()" in upload["if"] and "steps.restore.outcome == 'success'" in upload["if"]
 
 
 def test_ci_covers_python_3_10_to_3_13_and_installs_the_linter() -> None:
