@@ -25,7 +25,7 @@ from reconciler.cli.context import (
     load_context,
     now_iso,
 )
-from reconciler.cli.plan import add_no_predict, add_target
+from reconciler.cli.plan import add_no_predict, add_target, checked_targets
 from reconciler.cli.progress import apply_progress
 from reconciler.engine.guard import GuardOutcome, guard_report
 from reconciler.engine.guardrails import Overrides
@@ -69,7 +69,6 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--override-window",
         metavar="REASON",
-        type=_reason,
         help="apply changes outside their change windows; REASON is recorded in the audit log",
     )
     p.add_argument(
@@ -87,10 +86,14 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _reason(text: str) -> str:
-    if not text.strip():
-        raise argparse.ArgumentTypeError('give a reason, e.g. "incident 4711: hotfix"')
-    return text.strip()
+def _reason(text: str | None) -> str | None:
+    """The `--override-window` reason, stripped; ConfigError when it is empty."""
+    if text is not None and not text.strip():
+        raise ConfigError(
+            'argument --override-window: give a reason, e.g. "incident 4711: hotfix"; it is '
+            "recorded in the audit log"
+        )
+    return text.strip() if text is not None else None
 
 
 def _request(ctx: Context, args: argparse.Namespace) -> ApplyRequest:
@@ -110,8 +113,8 @@ def _request(ctx: Context, args: argparse.Namespace) -> ApplyRequest:
         git_commit=ctx.git_commit,
         created_at=now_iso(),
         tool_version=TOOL_VERSION,
-        targets=tuple(args.targets),
-        overrides=Overrides(args.allow_large_change, args.override_window),
+        targets=checked_targets(args.targets),
+        overrides=Overrides(args.allow_large_change, _reason(args.override_window)),
     )
 
 
@@ -184,6 +187,7 @@ def finish(outcome: Outcome, environment: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    checked_targets(args.targets), _reason(args.override_window)  # before anything is read
     ctx = load_context(args.spec_dir, "apply")
     with StateLock(ctx.state_dir(), command="apply") as lock:
         if lock.stale_holder is not None:

@@ -23,7 +23,7 @@ from reconciler.engine.observe import LiveState
 from reconciler.engine.plan import Plan, save_plan
 from reconciler.engine.predict import make_predictor
 from reconciler.engine.targeting import split_target
-from reconciler.errors import StateError
+from reconciler.errors import ConfigError, StateError
 from reconciler.kinds import ResourceAddress
 from reconciler.render.json import render_plan_json
 from reconciler.render.markdown import render_plan_markdown
@@ -64,12 +64,14 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _target(text: str) -> str:
-    try:
-        split_target(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
+def checked_targets(targets: Sequence[str]) -> tuple[str, ...]:
+    """The `--target` values, each `KIND/NAME` (ConfigError before anything is read)."""
+    for text in targets:
+        try:
+            split_target(text)
+        except ValueError as exc:
+            raise ConfigError(f"argument --target: {exc}") from None
+    return tuple(targets)
 
 
 def add_target(parser: argparse.ArgumentParser) -> None:
@@ -79,7 +81,6 @@ def add_target(parser: argparse.ArgumentParser) -> None:
         dest="targets",
         action="append",
         default=[],
-        type=_target,
         metavar="KIND/NAME",
         help="plan only this resource (repeatable; e.g. Campaign/Collections_East); an "
         "unknown one is an error; the plan warns that it may be incomplete",
@@ -145,13 +146,14 @@ def render(plan: Plan, fmt: str, ctx: Context) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    targets = checked_targets(args.targets)
     ctx = load_context(args.spec_dir, "plan")
     plan, _ = asyncio.run(
         compute(
             ctx,
             resend_secrets=args.resend_secrets,
             predict=not args.no_predict,
-            targets=args.targets,
+            targets=targets,
             guardrails=True,
         )
     )
