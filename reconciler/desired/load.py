@@ -7,10 +7,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from reconciler.cxone_admin.bodies import DncGroupBody
 from reconciler.desired.desired_state import (
     CampaignDoc,
     DesiredState,
+    DncGroupDoc,
     SettingsDoc,
+    SkillDoc,
     TenantDoc,
     WebhookDoc,
 )
@@ -30,6 +33,7 @@ from reconciler.desired.models import (
     WebhookDocument,
 )
 from reconciler.desired.rules import check_all
+from reconciler.desired.skills import DncGroupDocument, OutboundSkillDocument, skill_body_of
 from reconciler.desired.yaml_reader import discover, read_file
 
 DEFAULT_MAX_FILE_BYTES = 1_048_576
@@ -126,6 +130,8 @@ def _build_state(
     settings: SettingsDoc | None = None
     campaigns: list[CampaignDoc] = []
     webhooks: list[WebhookDoc] = []
+    skills: list[SkillDoc] = []
+    groups: list[DncGroupDoc] = []
     for doc in parsed:
         model, source, meta = doc.model, doc.yaml.start, doc.model.metadata
         if isinstance(model, TenantDocument):
@@ -140,6 +146,21 @@ def _build_state(
             )
         elif isinstance(model, WebhookDocument):
             webhooks.append(_webhook_doc(model, source))
+        elif isinstance(model, OutboundSkillDocument):
+            skills.append(
+                SkillDoc(
+                    meta.name,
+                    dict(meta.labels),
+                    skill_body_of(model.spec),
+                    model.staffing,
+                    model.simulation,
+                    model.verify,
+                    source,
+                )
+            )
+        elif isinstance(model, DncGroupDocument):
+            body = DncGroupBody(**model.spec.model_dump(exclude_unset=True))
+            groups.append(DncGroupDoc(meta.name, dict(meta.labels), body, source))
     return DesiredState(
         environment=spec_dir.resolve().name,
         spec_dir=spec_dir,
@@ -149,6 +170,8 @@ def _build_state(
         webhooks=tuple(sorted(webhooks, key=lambda w: w.name)),
         warnings=warnings,
         digest=digest,
+        skills=tuple(sorted(skills, key=lambda k: k.name)),
+        dnc_groups=tuple(sorted(groups, key=lambda g: g.name)),
     )
 
 

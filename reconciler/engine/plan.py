@@ -97,6 +97,9 @@ class Change:
     secret_env: str | None = None
     source: str | None = None
     prediction: dict[str, Any] | None = None
+    # Where a kind is written in parts (a skill's blocks): each part's tag as the plan saw
+    # it; apply re-reads each part before writing it and refuses if it moved.
+    live_parts: dict[str, str] | None = None
 
     @property
     def address(self) -> ResourceAddress:
@@ -116,6 +119,8 @@ class Change:
         }
         if self.prediction is not None:
             data["prediction"] = self.prediction
+        if self.live_parts is not None:
+            data["live_parts"] = self.live_parts
         return data
 
 
@@ -271,6 +276,7 @@ def _change_from_json(data: dict[str, Any]) -> Change:
         secret_env=data.get("secret_env"),
         source=data.get("source"),
         prediction=data.get("prediction"),
+        live_parts=data.get("live_parts"),
     )
 
 
