@@ -21,6 +21,7 @@ from typing import Any, TypeVar, overload
 T1 = TypeVar("T1")
 T2 = TypeVar("T2")
 T3 = TypeVar("T3")
+T4 = TypeVar("T4")
 T = TypeVar("T")
 
 
@@ -32,6 +33,12 @@ async def gather(a1: Awaitable[T1], a2: Awaitable[T2], /) -> tuple[T1, T2]: ...
 async def gather(
     a1: Awaitable[T1], a2: Awaitable[T2], a3: Awaitable[T3], /
 ) -> tuple[T1, T2, T3]: ...
+
+
+@overload
+async def gather(
+    a1: Awaitable[T1], a2: Awaitable[T2], a3: Awaitable[T3], a4: Awaitable[T4], /
+) -> tuple[T1, T2, T3, T4]: ...
 
 
 @overload

@@ -103,6 +103,9 @@ class WriteRequest:
     body: dict[str, Any] | None  # JSON without secrets; None for a delete
     secret: SecretStr | None = None
     parts: Mapping[str, str] = field(default_factory=dict)  # expected tags per part
+    # Set-like parts of the body (a skill's DNC groups) are the whole truth: live members not
+    # listed are removed (pruning, and every restore); otherwise only missing ones are added.
+    exact: bool = False
 
 
 @dataclass(frozen=True)
@@ -209,11 +212,16 @@ class KindDescriptor(Generic[ApiT]):
     # What the plan and apply do with this kind beyond writing it.
     predicted: bool = False  # capacity predictions in the plan, watched by the guard
     policy_checked: bool = False  # the API's own policy check before the first write
-    # Turns a JSON body (a plan's `desired`, a snapshot's body) back into the body model.
+    # Turns a JSON body (a plan's `desired`, a snapshot's body) back into the body model,
+    # and a body into that JSON, where the model's own JSON is not the API's form.
     parse: Callable[[dict[str, Any]], BaseModel] | None = None
     # The resource's own calling time zone and hours, for change windows; None (or a
     # function answering None): tenant-wide, read in UTC.
     calling_clock: Callable[[BaseModel], CallingClock | None] | None = None
+    dump: Callable[[BaseModel], dict[str, Any]] | None = None
+    # Where a spec manages only the fields it writes (a skill's blocks): the live JSON cut
+    # down to what the desired JSON manages, `exact` comparing set-like parts whole.
+    project: Callable[[dict[str, Any], dict[str, Any], bool], dict[str, Any]] | None = None
 
     def model(self, data: dict[str, Any]) -> BaseModel:
         """The body model for JSON `data` (which never holds the secret)."""
@@ -223,7 +231,10 @@ class KindDescriptor(Generic[ApiT]):
 
     def to_json(self, body: BaseModel) -> dict[str, Any]:
         """The JSON of a body as plans and snapshots hold it: no secret, no `None`s."""
-        data = body.model_dump(mode="json", exclude_none=True)
+        if self.dump is not None:
+            data = self.dump(body)
+        else:
+            data = body.model_dump(mode="json", exclude_none=True)
         return self.secret.strip(data) if self.secret is not None else data
 
     def clock(self, body: BaseModel) -> CallingClock | None:
@@ -264,6 +275,11 @@ class LiveState:
 
 
 PolicyCheck = Callable[[ApiT, BaseModel, CarrierCapacity | None], Awaitable[PolicyResult]]
+
+
+def managed_fields(live: dict[str, Any], desired: dict[str, Any], exact: bool) -> dict[str, Any]:
+    """A `project` for kinds whose spec manages only the top-level fields it writes."""
+    return {key: live[key] for key in desired if key in live}
 
 
 @dataclass(frozen=True)

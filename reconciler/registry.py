@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.cxone_admin.kinds import CXONE_ADMIN
 from reconciler.dialer_v1.kinds import DIALER_V1
 from reconciler.kinds import ApiDescriptor, KindDescriptor, ResourceAddress
 
 DEFAULT_API = DIALER_V1.name
-APIS: dict[str, ApiDescriptor[Any]] = {api.name: api for api in (DIALER_V1,)}
+APIS: dict[str, ApiDescriptor[Any]] = {api.name: api for api in (DIALER_V1, CXONE_ADMIN)}
 KINDS: dict[str, KindDescriptor[Any]] = {k.name: k for api in APIS.values() for k in api.kinds}
 
 

@@ -79,6 +79,7 @@ PER_MINUTE_LIMIT = Number("requests per minute", 1, 1_000_000, "100", integer=Tr
 PAGE_SIZE = Number("rows per page", 1, 500, "500", integer=True)  # the API's pageSize range
 REPLICATIONS = Number("replications", 1, 1_000, "10", integer=True)  # as `replications:`
 SEED = Number("a random seed", 0, SEED_MAX, "7", integer=True)
+TOP_CAP = Number("a page size cap; 0: no cap", 0, 10_000, "100", integer=True)
 PORT = Number("a TCP port; 0 picks a free one", 0, 65_535, "8080", integer=True)
 PULL_REQUEST = Number("a pull request number", 1, 2**31 - 1, "12", integer=True)
 

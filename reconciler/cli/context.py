@@ -20,6 +20,9 @@ from pydantic import SecretStr
 
 from reconciler import __version__
 from reconciler.cli.arguments import OPERATION_TIMEOUT
+from reconciler.cxone_admin.auth import AccessKeyCredentials
+from reconciler.cxone_admin.client import CxoneAdminClient
+from reconciler.cxone_admin.kinds import CXONE_ADMIN
 from reconciler.desired import DesiredState, load_desired_state
 from reconciler.desired.models import RateLimits
 from reconciler.dialer_v1.client import ClientOptions, DialerV1Client
@@ -33,6 +36,8 @@ from reconciler.state.layout import StateDir
 
 DEFAULT_STATE_DIR = ".reconciler"
 BASE_URL_VARIABLE = "CXONE_BASE_URL"
+ISSUER_URL_VARIABLE = "CXONE_ISSUER_URL"
+API_URL_VARIABLE = "CXONE_API_URL"
 
 
 @dataclass(frozen=True)
@@ -76,8 +81,42 @@ class Context:
     @contextlib.asynccontextmanager
     async def backend(self) -> AsyncIterator[Backend[Any]]:
         """The tenant's API client bound to its kinds (the engine's seam); closed after."""
+        if self.desired.api == CXONE_ADMIN.name:
+            async with self.admin_client() as admin:
+                yield Backend(CXONE_ADMIN, admin)
+            return
         async with self.client() as client:
             yield Backend(DIALER_V1, client)
+
+    def admin_client(self) -> CxoneAdminClient:
+        """A client of a real CXone tenant's admin API (`api: cxone-admin`)."""
+        tenant = self.desired.tenant
+        assert tenant is not None, "api: cxone-admin is chosen by a Tenant document"
+        spec, names = tenant.spec, tenant.spec.credentials
+        variables = (
+            names.access_key_id_env,
+            names.access_key_secret_env,
+            names.client_id_env,
+            names.client_secret_env,
+        )
+        missing = [v for v in variables if not self.env.get(v)]
+        if missing:
+            raise ConfigError(
+                f"credentials missing: set {' and '.join(missing)}",
+                hint="an access key (id, secret) and the registered app's client id and "
+                "secret; the Tenant spec's `credentials` names the variables",
+            )
+        key_id, key_secret, client_id, client_secret = (self.env[v] for v in variables)
+        credentials = AccessKeyCredentials(
+            key_id, SecretStr(key_secret), client_id, SecretStr(client_secret)
+        )
+        return CxoneAdminClient(
+            credentials,
+            issuer_url=self.env.get(ISSUER_URL_VARIABLE) or spec.issuer_url,
+            api_url=self.env.get(API_URL_VARIABLE) or spec.api_url,
+            api_version=spec.api_version,
+            options=self.client_options,
+        )
 
     def workspace(self, *, deadline: float, auto_approve: bool) -> Workspace:
         """What a run that writes needs: state directory, secrets, operator, confirmation."""

@@ -13,9 +13,7 @@ from reconciler.cli.arguments import (
     PER_MINUTE_LIMIT,
     PORT,
     TOKEN_TTL_SECONDS,
-)
-from reconciler.cxone_admin.emulator.cli_options import (
-    add_arguments as add_cxone_admin_arguments,
+    TOP_CAP,
 )
 from reconciler.errors import ConfigError
 from reconciler.net import is_loopback_host
@@ -50,10 +48,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="how long an activation stays IN_PROGRESS",
     )
     parser.add_argument(
-        "--write-limit", type=PER_MINUTE_LIMIT, default=100, help="writes per minute"
+        "--write-limit",
+        type=PER_MINUTE_LIMIT,
+        help="writes per minute (dialer-v1: default 100, the contract's; cxone-admin: none)",
     )
     parser.add_argument(
-        "--read-limit", type=PER_MINUTE_LIMIT, default=1000, help="reads per minute"
+        "--read-limit",
+        type=PER_MINUTE_LIMIT,
+        help="reads per minute (dialer-v1: default 1000; cxone-admin: none)",
     )
     parser.add_argument(
         "--token-ttl", type=TOKEN_TTL_SECONDS, default=3600, help="token lifetime, seconds"
@@ -66,8 +68,41 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--allow-remote", action="store_true", help="allow listening on a non-loopback address"
     )
-    add_cxone_admin_arguments(parser)
+    _add_cxone_admin_arguments(parser)
     parser.set_defaults(func=run)
+
+
+def _add_cxone_admin_arguments(parser: argparse.ArgumentParser) -> None:
+    """The switches of `--api cxone-admin`: one per behaviour the public record leaves open."""
+    group = parser.add_argument_group(
+        "--api cxone-admin", "behaviours of a real tenant the public record leaves open"
+    )
+    group.add_argument("--access-key-id", help="the only access key id accepted")
+    group.add_argument("--access-key-secret", help="the only access key secret accepted")
+    group.add_argument("--put-semantics", choices=("merge", "replace"), default="merge")
+    group.add_argument(
+        "--put-answer", choices=("empty", "object"), default="empty", help="a PUT's 200 body"
+    )
+    group.add_argument(
+        "--error-body",
+        choices=("object", "bare"),
+        default="object",
+        help="{error, errorDescription} or a bare code",
+    )
+    group.add_argument("--case-sensitive", action="store_true", help="bind JSON keys exactly")
+    group.add_argument("--retry-after", action="store_true", help="a 429 says Retry-After")
+    group.add_argument(
+        "--start-stop-seconds",
+        type=EMULATOR_OPERATION_SECONDS,
+        default=2.0,
+        help="how long after a start or stop isRunning flips",
+    )
+    group.add_argument("--skill-get", choices=("flat", "wrapped"), default="flat")
+    group.add_argument("--schedule-day", choices=("name", "lower", "number"), default="name")
+    group.add_argument("--time-zones-get", choices=("wrapped", "list"), default="wrapped")
+    group.add_argument("--total-records", choices=("number", "string", "absent"), default="number")
+    group.add_argument("--top-cap", type=TOP_CAP, default=100, help="the largest page (0: no cap)")
+    group.add_argument("--tenant-id", help="the tenant id tokens carry")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -113,8 +148,8 @@ def _dialer_v1(args: argparse.Namespace) -> Servable:
 
     config = EmulatorConfig(
         operation_seconds=args.operation_seconds,
-        write_limit_per_minute=args.write_limit,
-        read_limit_per_minute=args.read_limit,
+        write_limit_per_minute=args.write_limit or 100,
+        read_limit_per_minute=args.read_limit or 1000,
         token_ttl_seconds=args.token_ttl,
         client_id=args.client_id,
         client_secret=args.client_secret,
@@ -124,8 +159,28 @@ def _dialer_v1(args: argparse.Namespace) -> Servable:
 
 
 def _cxone_admin(args: argparse.Namespace) -> Servable:
-    from reconciler.cxone_admin.emulator import AdminEmulator
-    from reconciler.cxone_admin.emulator.cli_options import config_from_args
+    from reconciler.cxone_admin.emulator import AdminEmulator, AdminEmulatorConfig
 
-    config = config_from_args(args)
+    extra = {"tenant_id": args.tenant_id} if args.tenant_id else {}
+    config = AdminEmulatorConfig(
+        put_semantics=args.put_semantics,
+        put_answer=args.put_answer,
+        error_body=args.error_body,
+        case_insensitive=not args.case_sensitive,
+        read_limit_per_minute=args.read_limit,
+        write_limit_per_minute=args.write_limit,
+        retry_after=args.retry_after,
+        start_stop_seconds=args.start_stop_seconds,
+        skill_get=args.skill_get,
+        schedule_day=args.schedule_day,
+        time_zones_get=args.time_zones_get,
+        total_records=args.total_records,
+        top_cap=args.top_cap or None,
+        access_key_id=args.access_key_id,
+        access_key_secret=args.access_key_secret,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        token_ttl_seconds=args.token_ttl,
+        **extra,
+    )
     return AdminEmulator.from_seed_file(args.seed, config) if args.seed else AdminEmulator(config)

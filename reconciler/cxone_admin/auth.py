@@ -30,7 +30,6 @@ from reconciler.net import checked_base_url
 
 TOKEN_PATH = "/auth/token"
 DISCOVERY_PATH = "/.well-known/cxone-configuration"
-DEFAULT_ISSUER = "https://cxone.niceincontact.com"
 
 
 class AccessKeyCredentials:

@@ -22,7 +22,6 @@ import httpx
 
 from reconciler.cxone_admin import dnc, wire
 from reconciler.cxone_admin.auth import (
-    DEFAULT_ISSUER,
     DISCOVERY_PATH,
     TOKEN_PATH,
     AccessKeyCredentials,
@@ -30,6 +29,7 @@ from reconciler.cxone_admin.auth import (
     parse_token_answer,
 )
 from reconciler.cxone_admin.blocks import Block, BlockName, block_digest, block_model
+from reconciler.cxone_admin.defaults import DEFAULT_API_VERSION, DEFAULT_ISSUER
 from reconciler.cxone_admin.guarded import Look, block_shows, write_checked
 from reconciler.cxone_admin.paging import MAX_TOP, skill_pages
 from reconciler.cxone_admin.records import (
@@ -58,9 +58,6 @@ from reconciler.net import checked_base_url
 
 __all__ = ["DEFAULT_API_VERSION", "MAX_TOP", "CxoneAdminClient"]
 
-# The newest version seen in a client its authors ran against a live tenant (v30.0); the
-# parameter blocks exist since v18.0. `api_version=` chooses another.
-DEFAULT_API_VERSION = 30
 RUN_STATE_DEADLINE_SECONDS = 120.0
 DEFAULT_OPTIONS = ClientOptions()
 ReadVia = Literal["skill", "block"]

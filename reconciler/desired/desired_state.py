@@ -8,9 +8,11 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, SecretStr
 
+from reconciler.cxone_admin.bodies import DncGroupBody, SkillBody
 from reconciler.desired.diagnostics import Diagnostic, Location
 from reconciler.desired.guards import SpecGuardrails
 from reconciler.desired.models import SimulationBlock, TenantSpec, VerifyBlock
+from reconciler.desired.skills import Staffing
 from reconciler.dialer_v1.bodies import CampaignBody, SettingsBody, WebhookAuth, WebhookBody
 
 
@@ -95,6 +97,34 @@ class ResourceDoc(Protocol):
     def secret_env(self) -> str | None: ...
 
 
+@dataclass(frozen=True)
+class SkillDoc:
+    """An OutboundSkill document (cxone-admin): the blocks and DNC groups it manages, and
+    its own (unmerged) tool-only blocks."""
+
+    name: str
+    labels: dict[str, str]
+    body: SkillBody
+    staffing: Staffing | None
+    simulation: SimulationBlock | None
+    verify: VerifyBlock | None
+    source: Location
+    kind: ClassVar[str] = "OutboundSkill"
+    secret_env: ClassVar[str | None] = None
+
+
+@dataclass(frozen=True)
+class DncGroupDoc:
+    """A DncGroup document (cxone-admin)."""
+
+    name: str
+    labels: dict[str, str]
+    body: DncGroupBody
+    source: Location
+    kind: ClassVar[str] = "DncGroup"
+    secret_env: ClassVar[str | None] = None
+
+
 def _set_fields(block: SimulationBlock | VerifyBlock | None) -> dict[str, Any]:
     if block is None:
         return {}
@@ -114,32 +144,47 @@ class DesiredState:
     warnings: tuple[Diagnostic, ...]
     digest: str
     guardrails: SpecGuardrails = field(default_factory=SpecGuardrails)
-    _campaigns_by_name: dict[str, CampaignDoc] = field(
+    skills: tuple[SkillDoc, ...] = ()
+    dnc_groups: tuple[DncGroupDoc, ...] = ()
+    _dialing_by_name: dict[str, CampaignDoc | SkillDoc] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
 
     def __post_init__(self) -> None:
-        self._campaigns_by_name.update({c.name: c for c in self.campaigns})
+        dialing: list[CampaignDoc | SkillDoc] = [*self.campaigns, *self.skills]
+        self._dialing_by_name.update({d.name: d for d in dialing})
+
+    @property
+    def api(self) -> str:
+        """The API the environment's Tenant chooses (dialer-v1 without a Tenant)."""
+        return self.tenant.spec.api if self.tenant is not None else "dialer-v1"
 
     def resource_docs(self) -> tuple[ResourceDoc, ...]:
         """Every document that declares an API resource (the Tenant is tool-only)."""
         settings: tuple[ResourceDoc, ...] = () if self.settings is None else (self.settings,)
-        return settings + self.campaigns + self.webhooks
+        return settings + self.campaigns + self.webhooks + self.dnc_groups + self.skills
 
     def campaign(self, name: str) -> CampaignDoc:
         """The campaign called `name`; KeyError when there is none."""
-        return self._campaigns_by_name[name]
+        found = self._dialing_by_name[name]
+        if not isinstance(found, CampaignDoc):
+            raise KeyError(name)
+        return found
+
+    def dialing(self, name: str) -> CampaignDoc | SkillDoc:
+        """The campaign or outbound skill called `name`; KeyError when there is none."""
+        return self._dialing_by_name[name]
 
     def simulation_for(self, campaign_name: str) -> SimulationBlock:
         """Effective simulation assumptions: defaults < Tenant's block < campaign's block."""
         tenant_block = self.tenant.spec.simulation if self.tenant else None
-        own = self.campaign(campaign_name).simulation
+        own = self.dialing(campaign_name).simulation
         return merge_simulation(tenant_block, own)
 
     def verify_for(self, campaign_name: str) -> VerifyBlock | None:
         """Effective post-apply guard, or None when neither Tenant nor campaign asks for one."""
         tenant_block = self.tenant.spec.verify if self.tenant else None
-        return merge_verify(tenant_block, self.campaign(campaign_name).verify)
+        return merge_verify(tenant_block, self.dialing(campaign_name).verify)
 
 
 def merge_simulation(

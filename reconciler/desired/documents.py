@@ -9,17 +9,17 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from reconciler.desired.catalog import (
+    BODY_MODELS,
+    DOCUMENT_MODELS,
+    DOCUMENT_TYPES,
+    NAMED_BODY_KINDS,
+    DocumentModel,
+)
 from reconciler.desired.diagnostics import Diagnostic, Location, did_you_mean
 from reconciler.desired.models import (
     API_VERSION,
-    BODY_MODELS,
-    DOCUMENT_MODELS,
-    NAMED_BODY_KINDS,
-    CampaignDocument,
-    DocumentModel,
-    SettingsDocument,
     TenantDocument,
-    WebhookDocument,
     field_paths,
     model_in,
 )
@@ -87,7 +87,7 @@ def parse_document(doc: YamlDocument, sink: list[Diagnostic]) -> ParsedDocument 
             diagnostic = _from_pydantic(doc, model_cls, error)
             if diagnostic is not None:
                 sink.append(diagnostic)
-    assert isinstance(model, TenantDocument | SettingsDocument | CampaignDocument | WebhookDocument)
+    assert isinstance(model, DOCUMENT_TYPES)
     if isinstance(model, TenantDocument):
         judged(_check_ignore_paths, doc, model, sink=sink)
     return ParsedDocument(kind, model, doc)

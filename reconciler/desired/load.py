@@ -8,10 +8,13 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from reconciler.cxone_admin.bodies import DncGroupBody
 from reconciler.desired.desired_state import (
     CampaignDoc,
     DesiredState,
+    DncGroupDoc,
     SettingsDoc,
+    SkillDoc,
     TenantDoc,
     WebhookDoc,
 )
@@ -32,6 +35,7 @@ from reconciler.desired.models import (
     WebhookDocument,
 )
 from reconciler.desired.rules import check_all
+from reconciler.desired.skills import DncGroupDocument, OutboundSkillDocument, skill_body_of
 from reconciler.desired.yaml_reader import discover, read_file
 
 DEFAULT_MAX_FILE_BYTES = 1_048_576
@@ -130,6 +134,8 @@ def _build_state(
     settings: SettingsDoc | None = None
     campaigns: list[CampaignDoc] = []
     webhooks: list[WebhookDoc] = []
+    skills: list[SkillDoc] = []
+    groups: list[DncGroupDoc] = []
     for doc in parsed:
         model, source, meta = doc.model, doc.yaml.start, doc.model.metadata
         if isinstance(model, TenantDocument):
@@ -144,6 +150,21 @@ def _build_state(
             )
         elif isinstance(model, WebhookDocument):
             webhooks.append(_webhook_doc(model, source))
+        elif isinstance(model, OutboundSkillDocument):
+            skills.append(
+                SkillDoc(
+                    meta.name,
+                    dict(meta.labels),
+                    skill_body_of(model.spec),
+                    model.staffing,
+                    model.simulation,
+                    model.verify,
+                    source,
+                )
+            )
+        elif isinstance(model, DncGroupDocument):
+            body = DncGroupBody(**model.spec.model_dump(exclude_unset=True))
+            groups.append(DncGroupDoc(meta.name, dict(meta.labels), body, source))
     return DesiredState(
         environment=spec_dir.resolve().name,
         spec_dir=spec_dir,
@@ -154,6 +175,8 @@ def _build_state(
         warnings=warnings,
         digest=digest,
         guardrails=guardrails_of(parsed),
+        skills=tuple(sorted(skills, key=lambda k: k.name)),
+        dnc_groups=tuple(sorted(groups, key=lambda g: g.name)),
     )
 
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from reconciler.cxone_admin.defaults import DEFAULT_API_VERSION, DEFAULT_ISSUER
 from reconciler.desired.diagnostics import did_you_mean
 from reconciler.desired.jurisdictions import DEFAULT_JURISDICTION, JURISDICTIONS
 from reconciler.dialer_v1.bodies import (
@@ -116,10 +117,16 @@ class VerifyBlock(SpecModel):
 
 
 class Credentials(SpecModel):
-    """Names of the environment variables holding the OAuth client credentials."""
+    """Names of the environment variables holding the credentials (never the values).
+
+    dialer-v1: the OAuth client's id and secret. cxone-admin: an access key (id and
+    secret) and the registered app's client id and secret (sent as Basic auth).
+    """
 
     client_id_env: EnvName = "CXONE_CLIENT_ID"
     client_secret_env: EnvName = "CXONE_CLIENT_SECRET"
+    access_key_id_env: EnvName = "CXONE_ACCESS_KEY_ID"
+    access_key_secret_env: EnvName = "CXONE_ACCESS_KEY_SECRET"
 
 
 class Carrier(SpecModel):
@@ -155,6 +162,10 @@ class Compliance(SpecModel):
     )
     max_abandonment_rate: Annotated[float, Field(gt=0, le=1)] | None = None
     calling_hours: HoursWindow | None = None
+    # cxone-admin: DNC groups that must scrub every outbound skill (by name).
+    dnc_groups_required: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list
+    )
 
     @field_validator("jurisdiction")
     @classmethod
@@ -168,7 +179,9 @@ class Compliance(SpecModel):
 
 
 def _ignore_paths_schema(schema: dict[str, Any]) -> None:
-    # The paths each kind may name, as `_check_ignore_paths` decides (BODY_MODELS is below).
+    # The paths each kind may name, as `_check_ignore_paths` decides.
+    from reconciler.desired.catalog import BODY_MODELS  # the catalog imports this module
+
     schema["allOf"] = [
         {
             "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
@@ -183,7 +196,7 @@ class IgnoreDifference(SpecModel):
 
     model_config = ConfigDict(json_schema_extra=_ignore_paths_schema)
 
-    kind: Literal["Campaign", "DialerSettings", "Webhook"]
+    kind: Literal["Campaign", "DialerSettings", "Webhook", "OutboundSkill", "DncGroup"]
     name: Annotated[str, Field(min_length=1)] | None = None  # an fnmatch glob; all when absent
     paths: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
 
@@ -199,8 +212,19 @@ class RateLimits(SpecModel):
     reads_per_minute: Annotated[int, Field(ge=1, le=MAX_READS_PER_MINUTE)] | None = None
 
 
+ApiName = Literal["dialer-v1", "cxone-admin"]
+URL_PATTERN = r"^https?://[^\s/]+(?:/[^\s]*)?$"
+
+
 class TenantSpec(SpecModel):
-    """The Tenant document's spec: tool-only, never sent to the API."""
+    """The Tenant document's spec: tool-only, never sent to the API.
+
+    `api` chooses the API: `dialer-v1` (the modelled dialer API, at `base_url`) or
+    `cxone-admin` (a real NICE CXone tenant: token from `issuer_url`, the API host found by
+    discovery unless `api_url` names it, `/inContactAPI/services/v{api_version}.0`).
+    """
+
+    api: ApiName = "dialer-v1"
 
     # No default: the modelled API has no public host (CXONE_BASE_URL or this, required).
     base_url: (
@@ -213,6 +237,14 @@ class TenantSpec(SpecModel):
         ]
         | None
     ) = None
+    issuer_url: Annotated[
+        str, Field(pattern=URL_PATTERN, json_schema_extra={"pattern": BASE_URL_SCHEMA})
+    ] = DEFAULT_ISSUER
+    api_url: (
+        Annotated[str, Field(pattern=URL_PATTERN, json_schema_extra={"pattern": BASE_URL_SCHEMA})]
+        | None
+    ) = None
+    api_version: Annotated[int, Field(ge=1, le=99)] = DEFAULT_API_VERSION
     credentials: Credentials = Credentials()
     carrier: Carrier | None = None
     compliance: Compliance = Compliance()
@@ -227,7 +259,7 @@ class TenantSpec(SpecModel):
     max_change_share: ChangeShare = DEFAULT_MAX_CHANGE_SHARE
     self_heal: bool = False
 
-    @field_validator("base_url")
+    @field_validator("base_url", "issuer_url", "api_url")
     @classmethod
     def _https_unless_loopback(cls, value: str | None) -> str | None:
         if value is not None and clear_text_to_network(value):
@@ -325,23 +357,6 @@ class WebhookDocument(GuardedDocument):
     kind: Literal["Webhook"]
     metadata: Metadata
     spec: WebhookSpec
-
-
-DocumentModel = TenantDocument | SettingsDocument | CampaignDocument | WebhookDocument
-
-DOCUMENT_MODELS: dict[str, type[DocumentModel]] = {
-    "Tenant": TenantDocument,
-    "DialerSettings": SettingsDocument,
-    "Campaign": CampaignDocument,
-    "Webhook": WebhookDocument,
-}
-
-# The API body model behind each kind's `spec` (for ignore_differences paths).
-BODY_MODELS: dict[str, type[BaseModel]] = {
-    "DialerSettings": SettingsBody,
-    "Campaign": CampaignBody,
-    "Webhook": WebhookBody,
-}
 
 
 def model_in(annotation: Any) -> type[BaseModel] | None:

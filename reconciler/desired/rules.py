@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
+from reconciler.desired.catalog import api_of
 from reconciler.desired.desired_state import merge_verify
 from reconciler.desired.diagnostics import Diagnostic, Location
 from reconciler.desired.documents import ParsedDocument
@@ -28,6 +29,7 @@ from reconciler.desired.models import (
     VerifyBlock,
 )
 from reconciler.desired.salvage import UNKNOWN, given, judged, known
+from reconciler.desired.skill_rules import SKILL_RULES
 from reconciler.desired.trunks import check_capacity
 from reconciler.desired.window_rules import check_windows_open
 from reconciler.dialer_v1.bodies import CampaignBody, SettingsBody, minutes_of_day
@@ -62,12 +64,37 @@ def check_all(
     if tenant is not None:
         for tenant_rule in (check_tenant_abandonment_cap, check_tenant_calling_hours):
             judged(tenant_rule, tenant, tenant_model, sink=sink)
+    judged(check_api_kinds, unique, tenant_model, sink=sink)
     for doc in unique:
         for rule in DOCUMENT_RULES.get(doc.kind, ()):
             judged(rule, doc, tenant_model, sink=sink)
     check_capacity(unique, tenant, tenant_model, sink, spec_dir)
     if tenant_model is not UNKNOWN:  # windows inherited from an unread Tenant: not judged
         check_windows_open(unique, tenant, sink, now=now or datetime.now(timezone.utc))
+
+
+def check_api_kinds(
+    docs: Sequence[ParsedDocument], tenant: TenantDocument | None, sink: list[Diagnostic]
+) -> None:
+    """Each resource kind belongs to the API the Tenant chooses (`spec.api`)."""
+    if tenant is UNKNOWN:
+        return  # the Tenant could not be read: its API is unknown, nothing is judged
+    api = given(tenant.spec.api) if tenant is not None else "dialer-v1"
+    for doc in docs:
+        owner = api_of(doc.kind)
+        if owner is None or owner == api:
+            continue
+        sink.append(
+            Diagnostic.at(
+                doc.at(("kind",)),
+                "error",
+                "kind-of-another-api",
+                f"kind {doc.kind} belongs to `api: {owner}`, but this environment's Tenant "
+                f"chooses `api: {api}`",
+                f"set the Tenant's spec.api to {owner}, or move this document to an "
+                "environment of that API",
+            )
+        )
 
 
 def check_unique(docs: Sequence[ParsedDocument], sink: list[Diagnostic]) -> list[ParsedDocument]:
@@ -415,6 +442,7 @@ BODY_RULES: tuple[DocumentRule, ...] = (
     check_predictive_ratio,
 )
 DOCUMENT_RULES: dict[str, tuple[DocumentRule, ...]] = {
+    "OutboundSkill": SKILL_RULES,
     "DialerSettings": BODY_RULES,
     "Campaign": (
         *BODY_RULES,

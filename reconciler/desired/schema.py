@@ -29,6 +29,7 @@ from reconciler.desired.models import (
     TenantDocument,
     WebhookDocument,
 )
+from reconciler.desired.skills import DncGroupDocument, OutboundSkillDocument
 from reconciler.dialer_v1.bodies import minutes_of_day
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -39,6 +40,8 @@ KIND_SCHEMAS: dict[str, tuple[str, type[BaseModel]]] = {
     "DialerSettings": ("dialer-settings.schema.json", SettingsDocument),
     "Campaign": ("campaign.schema.json", CampaignDocument),
     "Webhook": ("webhook.schema.json", WebhookDocument),
+    "OutboundSkill": ("outbound-skill.schema.json", OutboundSkillDocument),
+    "DncGroup": ("dnc-group.schema.json", DncGroupDocument),
 }
 DOCUMENT_SCHEMA = "document.schema.json"
 

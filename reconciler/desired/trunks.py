@@ -53,6 +53,8 @@ def check_capacity(
     if tenant_model is not None and not known(_carrier, tenant_model):
         return  # the Tenant's carrier is in error: no capacity to compare with
     carrier = _carrier(tenant_model) if tenant_model is not None else None
+    if not any(d.kind in ("DialerSettings", "Campaign") for d in docs):
+        return  # nothing a carrier carries here (cxone-admin: the business unit's ports)
     if carrier is None:
         where = tenant.key(("spec",)) if tenant else Location(spec_dir, 1, 1)
         sink.append(

@@ -309,6 +309,8 @@ class ApplyRun:
             change.live_version_tag,
             change.desired,
             self._secret(change),
+            change.live_parts or {},
+            exact=self.normalizer.prune,
         )
         return await self.backend.write(request, self.options.operation_deadline_seconds)
 
@@ -320,7 +322,10 @@ class ApplyRun:
             present = change.action is not Action.DELETE
             singleton = registry.kind(change.kind).singleton
             cur = after.get(change.address, singleton=singleton)
-            if not matches(change.address, cur, present, change.desired, self.normalizer):
+            exact = self.normalizer.prune
+            if not matches(
+                change.address, cur, present, change.desired, self.normalizer, exact=exact
+            ):
                 self._failure = f"{change.address}: live state differs from desired after apply"
                 return
         self._observed_after = after

@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from reconciler.desired import DesiredState
+from reconciler.desired.skill_rules import LIVE_RULES
 from reconciler.engine.normalize import IgnoreRule, Normalizer
 from reconciler.engine.pairing import DesiredResource
 from reconciler.engine.plan import Plan, PlanWarning
 from reconciler.engine.planner import PlanOptions, Predictor, build_plan
 from reconciler.engine.predict import with_prediction_warnings
 from reconciler.engine.targeting import resolve_targets, targeting_warning
+from reconciler.errors import SpecError
 from reconciler.kinds import Backend, LiveState, ResourceAddress
 
 
@@ -37,7 +39,7 @@ def normalizer_for(state: DesiredState) -> Normalizer:
         IgnoreRule(kind=r.kind, paths=tuple(r.paths), name=r.name)
         for r in state.tenant.spec.ignore_differences
     )
-    return Normalizer(rules)
+    return Normalizer(rules, prune=state.tenant.spec.prune)
 
 
 def spec_warnings(state: DesiredState) -> tuple[PlanWarning, ...]:
@@ -50,6 +52,20 @@ def spec_warnings(state: DesiredState) -> tuple[PlanWarning, ...]:
 def secret_envs(state: DesiredState) -> dict[ResourceAddress, str]:
     """The environment variable holding each resource's write-only secret."""
     return {d.address: d.secret_env for d in desired_resources(state) if d.secret_env}
+
+
+def refuse_against_tenant(state: DesiredState, live: LiveState) -> None:
+    """The rules that need the tenant's own facts (its limits, its DNC groups): every error,
+    located, before anything is planned or written."""
+    found = [d for rule in LIVE_RULES.get(state.api, ()) for d in rule(state, live)]
+    errors = [d for d in found if d.severity == "error"]
+    if errors:
+        raise SpecError(
+            f"the specs do not fit the tenant ({len(errors)} error(s)); nothing was written:\n"
+            + "\n".join(d.render() for d in errors),
+            hint="these checks need the tenant's own facts (its business unit, its DNC "
+            "groups), so `validate` cannot see them: fix the specs or the tenant",
+        )
 
 
 async def plan_desired_state(
@@ -67,6 +83,7 @@ async def plan_desired_state(
     """Observe the tenant and plan the specs against it (read-only); `targets` as
     `--target` gives them (an unknown one is a ConfigError)."""
     live = await backend.observe()
+    refuse_against_tenant(state, live)
     desired = desired_resources(state)
     targeted = resolve_targets(targets, desired, live) if targets else None
     plan = build_plan(

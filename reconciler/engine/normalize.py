@@ -70,6 +70,8 @@ class Normalizer:
     """Per-kind normalisation for comparison, with the user's ignore rules."""
 
     ignore_rules: tuple[IgnoreRule, ...] = ()
+    # With pruning on, set-like parts a spec lists (a skill's DNC groups) are compared whole.
+    prune: bool = False
 
     def ignored_paths(self, kind: str, name: str) -> tuple[str, ...]:
         paths: list[str] = []
@@ -89,6 +91,24 @@ class Normalizer:
             if isinstance(data.get(key), list):
                 data[key] = sorted(data[key], key=_set_order)
         return data
+
+    def compare(
+        self,
+        kind: str,
+        name: str,
+        live: BaseModel | None,
+        desired: BaseModel | None,
+        *,
+        exact: bool = False,
+    ) -> tuple[JsonDict | None, JsonDict | None]:
+        """(live, desired) as the diff compares them. Where the kind manages only the fields
+        a spec writes, the live side is cut down to those (`exact`: set-like parts whole)."""
+        have = self.comparable(kind, name, live) if live is not None else None
+        want = self.comparable(kind, name, desired) if desired is not None else None
+        project = registry.kind(kind).project
+        if project is not None and have is not None and want is not None:
+            have = project(have, want, exact)
+        return have, want
 
     def merge_ignored(self, kind: str, name: str, desired: JsonDict, live: JsonDict) -> JsonDict:
         """The body to send on update: desired, but live values for ignored fields."""

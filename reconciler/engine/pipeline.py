@@ -130,7 +130,8 @@ async def run_apply(
         ws.say(f"policy warning: {address}: {w.check}: {w.message}")
     if not report.passed:
         raise rejection(report)
-    ws.say(f"policy check passed for {report.checked} body(ies)")
+    if report.checked:
+        ws.say(f"policy check passed for {report.checked} body(ies)")
     audit_overrides(Records(ws.audit), guardrails, request.overrides, actor=ws.actor, plan=plan)
     with hooks.progress() as (say_live, on_step):
         outcome = await ApplyRun(

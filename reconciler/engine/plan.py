@@ -99,6 +99,9 @@ class Change:
     prediction: dict[str, Any] | None = None
     # Guardrails (engine/guardrails.py): the change window's verdict when the plan was made.
     window: dict[str, Any] | None = None
+    # Where a kind is written in parts (a skill's blocks): each part's tag as the plan saw
+    # it; apply re-reads each part before writing it and refuses if it moved.
+    live_parts: dict[str, str] | None = None
 
     @property
     def address(self) -> ResourceAddress:
@@ -125,6 +128,8 @@ class Change:
             data["prediction"] = self.prediction
         if self.window is not None:
             data["window"] = self.window
+        if self.live_parts is not None:
+            data["live_parts"] = self.live_parts
         return data
 
 
@@ -294,6 +299,7 @@ def _change_from_json(data: dict[str, Any]) -> Change:
         source=data.get("source"),
         prediction=data.get("prediction"),
         window=data.get("window"),
+        live_parts=data.get("live_parts"),
     )
 
 

@@ -81,9 +81,7 @@ def _change_for(p: Pair, options: PlanOptions) -> Change | None:
             secret_env=d.secret_env,
             source=d.source,
         )
-    diff = diff_bodies(
-        norm.comparable(p.kind, p.name, r.body), norm.comparable(p.kind, p.name, d.body)
-    )
+    diff = diff_bodies(*norm.compare(p.kind, p.name, r.body, d.body, exact=options.prune))
     if kind.secret is not None and (diff or options.resend_secrets):
         # A write replaces the whole body, so the write-only secret is always re-sent.
         diff = with_secret(diff, kind.secret, Action.UPDATE)
@@ -100,7 +98,24 @@ def _change_for(p: Pair, options: PlanOptions) -> Change | None:
         desired=send,
         secret_env=d.secret_env,
         source=d.source,
+        live_parts=dict(r.parts) if r.parts else None,
     )
+
+
+def _running(changes: list[Change], live: LiveState) -> tuple[PlanWarning, ...]:
+    """A change to a running resource (a dialing skill) reaches live calls at once."""
+    out = []
+    for c in changes:
+        r = live.get(c.address, singleton=registry.kind(c.kind).singleton)
+        if c.action is Action.UPDATE and r is not None and "running" in r.flags:
+            out.append(
+                PlanWarning(
+                    f"{c.address} is running: its changes take effect on live calls at once",
+                    c.source,
+                    "running",
+                )
+            )
+    return tuple(out)
 
 
 def _irreversible_deletes(changes: list[Change]) -> tuple[PlanWarning, ...]:
@@ -180,7 +195,7 @@ def build_plan(
         spec_digest=spec_digest,
         changes=tuple(changes),
         observed=live.version_tags(),
-        warnings=warnings + _irreversible_deletes(changes),
+        warnings=warnings + _running(changes, live) + _irreversible_deletes(changes),
         unmanaged=tuple(unmanaged),
         git_commit=git_commit,
         created_at=created_at,

@@ -78,15 +78,20 @@ def matches(
     present: bool,
     body: dict[str, Any] | None,
     normalizer: Normalizer,
+    *,
+    exact: bool = True,
 ) -> bool:
-    """Whether a resource is in the wanted state (compared as normalised full bodies)."""
+    """Whether a resource is in the wanted state (compared as normalised bodies; `exact`:
+    set-like parts compared whole, as a restore must, not only what a spec manages)."""
     if not present:
         return current is None
     if current is None or body is None:
         return False
     kind, name = address.kind, address.name
-    want = normalizer.comparable(kind, name, registry.kind(kind).model(body))
-    return normalizer.comparable(kind, name, current.body) == want
+    have, want = normalizer.compare(
+        kind, name, current.body, registry.kind(kind).model(body), exact=exact
+    )
+    return have == want
 
 
 async def _write_once(
@@ -116,6 +121,8 @@ async def _write_once(
         cur.version_tag if cur is not None else None,
         t.body if t.present else None,
         secret,
+        cur.parts if cur is not None else {},
+        exact=True,  # a snapshot holds the whole truth of what it recorded
     )
     result = await backend.write(request, deadline)
     return action, result.resource_id, result.version_tag_after, secret is not None

@@ -82,8 +82,13 @@ def rollback_plan(
             continue
         kind = registry.kind(r.kind)
         cur = live.get(address, singleton=kind.singleton)
-        want = norm.comparable(r.kind, r.name, kind.model(r.body)) if r.body else None
-        now = norm.comparable(r.kind, r.name, cur.body) if cur is not None else None
+        now, want = norm.compare(
+            r.kind,
+            r.name,
+            cur.body if cur is not None else None,
+            kind.model(r.body) if r.body else None,
+            exact=True,
+        )
         if want == now:
             continue
         action = Action.DELETE if want is None else Action.CREATE if now is None else Action.UPDATE

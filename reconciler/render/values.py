@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from reconciler import registry
 from reconciler.engine.plan import Change, FieldChange, Plan
 
 
@@ -33,9 +34,13 @@ UNMANAGED_SHOWN = 20
 
 def unmanaged_sentence(plan: Plan) -> str:
     """Why the live resources listed after it are not touched."""
+    kept = sorted(
+        {k for k, _ in plan.unmanaged if k in registry.KINDS and not registry.kind(k).deletable}
+    )
+    stay = f"; the API cannot delete a {' or '.join(kept)}: those stay" if kept else ""
     return (
         f"{len(plan.unmanaged)} live resource(s) are not in the repo and are left alone "
-        "(set `prune: true` in the Tenant spec to delete them):"
+        f"(set `prune: true` in the Tenant spec to delete them{stay}):"
     )
 
 

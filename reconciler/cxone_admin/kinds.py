@@ -1,0 +1,354 @@
+"""The CXone admin API's kinds: OutboundSkill (a Personal Connection skill) and DncGroup.
+
+A skill is one resource written in parts: each parameter block is PUT whole (live merged
+with desired) after re-reading it and checking its digest against the plan's (the API has
+no versionTag), and the DNC groups that scrub it are links created and removed one by one.
+A spec manages only the fields it writes: the live side is cut down to those before any
+comparison (`project_skill`). Skills are neither created nor deleted here (a skill missing
+from the tenant is reported); DNC groups are created, updated, never deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from reconciler import aio
+from reconciler.cxone_admin.blocks import (
+    SHARED_FIELDS,
+    Block,
+    BlockName,
+    block_digest,
+)
+from reconciler.cxone_admin.bodies import (
+    DNC_GROUPS,
+    SPEC_BLOCKS,
+    DncGroupBody,
+    SkillBody,
+    project_skill,
+    skill_body,
+    skill_json,
+)
+from reconciler.cxone_admin.records import BusinessUnit, DncGroup
+from reconciler.dialer_v1 import errors
+
+if TYPE_CHECKING:
+    from reconciler.cxone_admin.client import CxoneAdminClient
+
+from reconciler.kinds import (
+    ApiDescriptor,
+    ExportLayout,
+    KindDescriptor,
+    LiveResource,
+    LiveState,
+    MetricRow,
+    ResourceAddress,
+    WriteRequest,
+    WriteResult,
+    managed_fields,
+)
+
+API_NAME = "cxone-admin"
+SKILL, DNC_GROUP = "OutboundSkill", "DncGroup"
+SHARED_PARTNER = {"generalSettings": "retrySettings", "retrySettings": "generalSettings"}
+
+
+def _tag(parts: Mapping[str, str]) -> str:
+    """A skill's tag: one digest over its blocks' digests (and its DNC links)."""
+    text = json.dumps(dict(sorted(parts.items())), separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _links_part(groups: Sequence[str]) -> str:
+    text = json.dumps(sorted(groups))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _skill_resource(
+    skill_id: int,
+    name: str,
+    blocks: Mapping[BlockName, Block],
+    groups: Sequence[str],
+    running: bool,
+) -> LiveResource:
+    kept: dict[str, Block] = {n: b for n, b in blocks.items() if n in SPEC_BLOCKS}
+    parts = {n: block_digest(b) for n, b in kept.items()}
+    parts[DNC_GROUPS] = _links_part(groups)
+    body = SkillBody(blocks=kept, dncGroups=tuple(sorted(groups)))
+    flags = frozenset({"running"}) if running else frozenset()
+    return LiveResource(
+        ResourceAddress(SKILL, name), str(skill_id), _tag(parts), body, parts, flags
+    )
+
+
+# -- DNC groups ----------------------------------------------------------------------------
+def _group_resource(group: DncGroup) -> LiveResource:
+    body = DncGroupBody(
+        dncGroupDescription=group.dncGroupDescription or "", isActive=group.isActive
+    )
+    tag = "sha256:" + hashlib.sha256(body.model_dump_json().encode("utf-8")).hexdigest()
+    return LiveResource(
+        ResourceAddress(DNC_GROUP, group.dncGroupName), str(group.dncGroupId), tag, body
+    )
+
+
+async def _links(api: CxoneAdminClient, groups: Sequence[DncGroup]) -> dict[int, list[str]]:
+    """Skill id -> the names of the DNC groups scrubbing it (one read per group)."""
+    scrubbed = await aio.gather(*(api.scrubbed_skills(g.dncGroupId) for g in groups))
+    out: dict[int, list[str]] = {}
+    for group, skills in zip(groups, scrubbed, strict=True):
+        for s in skills:
+            out.setdefault(s.skillId, []).append(group.dncGroupName)
+    return out
+
+
+@dataclass(frozen=True)
+class DncGroupOps:
+    async def read(
+        self, api: CxoneAdminClient, name: str, resource_id: str | None
+    ) -> LiveResource | None:
+        for group in await api.list_dnc_groups():
+            if group.dncGroupName == name or str(group.dncGroupId) == resource_id:
+                return _group_resource(group)
+        return None
+
+    async def write(
+        self, api: CxoneAdminClient, request: WriteRequest, deadline: float
+    ) -> WriteResult:
+        assert request.action != "delete", "the API has no DELETE for a DNC group"
+        body = DncGroupBody.model_validate(request.body or {})
+        if request.action == "create":
+            created = await api.create_dnc_group(
+                request.address.name, body.dncGroupDescription or ""
+            )
+            if body.isActive is not None and created.isActive != body.isActive:
+                created = await api.update_dnc_group(
+                    created.dncGroupId, is_active=body.isActive, expected=created
+                )
+            return WriteResult(str(created.dncGroupId), _group_resource(created).version_tag)
+        assert request.resource_id is not None
+        current = await self.read(api, request.address.name, request.resource_id)
+        if current is None:
+            raise errors.NotFoundError(f"DNC group {request.address.name} is gone")
+        if request.version_tag is not None and current.version_tag != request.version_tag:
+            raise errors.PreconditionFailedError(
+                f"DNC group {request.address.name} changed since it was read",
+                hint="someone edited it: plan again, review, apply",
+            )
+        updated = await api.update_dnc_group(
+            int(request.resource_id),
+            description=body.dncGroupDescription,
+            is_active=body.isActive,
+        )
+        return WriteResult(request.resource_id, _group_resource(updated).version_tag)
+
+
+# -- outbound skills -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class SkillOps:
+    async def read(
+        self, api: CxoneAdminClient, name: str, resource_id: str | None
+    ) -> LiveResource | None:
+        skill_id = int(resource_id) if resource_id is not None else None
+        if skill_id is None:
+            found = [s async for s in api.iter_skills() if s.skillName == name]
+            if not found:
+                return None
+            skill_id = found[0].skillId
+        try:
+            skill, params, groups = await aio.gather(
+                api.get_skill(skill_id), api.skill_parameters(skill_id), api.list_dnc_groups()
+            )
+        except errors.NotFoundError:
+            return None
+        links = (await _links(api, groups)).get(skill_id, [])
+        return _skill_resource(
+            skill_id, skill.skillName, params.blocks, links, bool(skill.isRunning)
+        )
+
+    async def write(
+        self, api: CxoneAdminClient, request: WriteRequest, deadline: float
+    ) -> WriteResult:
+        if request.action != "update" or request.resource_id is None:
+            raise errors.ValidationError(
+                f"{request.address}: the admin API cannot {request.action} a skill here",
+                hint="create or remove the skill in the CXone admin console",
+                landed="no",
+            )
+        skill_id = int(request.resource_id)
+        desired = skill_body(request.body or {})
+        await _write_blocks(api, skill_id, desired.blocks, request.parts)
+        if desired.dncGroups is not None:
+            await _write_links(api, skill_id, desired.dncGroups, exact=request.exact)
+        after = await self.read(api, request.address.name, request.resource_id)
+        return WriteResult(request.resource_id, after.version_tag if after else None)
+
+
+async def _write_blocks(
+    api: CxoneAdminClient,
+    skill_id: int,
+    desired: Mapping[str, Block],
+    planned: Mapping[str, str],
+) -> None:
+    """Each desired block: re-read, refuse if it moved, PUT live merged with desired."""
+    if not desired:
+        return
+    current = dict((await api.skill_parameters(skill_id)).blocks)
+    for name in SPEC_BLOCKS:
+        if name not in desired:
+            continue
+        if name not in current:
+            raise errors.ProtocolError(
+                f"skill {skill_id}'s parameters show no {name}",
+                hint="run `reconciler doctor` to see what this tenant's API version shows",
+            )
+        if name in planned and block_digest(current[name]) != planned[name]:
+            raise errors.BlockChangedError(
+                f"skill {skill_id}'s {name} changed since the plan read it",
+                expected_digest=planned[name],
+                current_digest=block_digest(current[name]),
+                hint="someone edited the skill: plan again, review, apply",
+            )
+        now = await api.read_block(skill_id, name)
+        expected = block_digest(current[name])
+        if block_digest(now) != expected:
+            raise errors.BlockChangedError(
+                f"skill {skill_id}'s {name} changed while this apply ran",
+                expected_digest=expected,
+                current_digest=block_digest(now),
+                hint="someone edited the skill: plan again, review, apply",
+            )
+        send = now.overlay(desired[name])
+        if block_digest(send) != expected:
+            await api.put_block(skill_id, send, expected_digest=expected)
+        current[name] = send
+        partner = SHARED_PARTNER.get(name)
+        if partner in current:
+            # One setting shown in two blocks: our write moved the partner's copy too.
+            shared = {k: v for k, v in send.to_put_json().items() if k in SHARED_FIELDS}
+            current[partner] = current[partner].overlay(type(current[partner]).from_server(shared))
+
+
+async def _write_links(
+    api: CxoneAdminClient, skill_id: int, wanted: Sequence[str], *, exact: bool
+) -> None:
+    """Link the skill to every wanted DNC group; with `exact`, unlink the others."""
+    groups = {g.dncGroupName: g for g in await api.list_dnc_groups()}
+    missing = [name for name in wanted if name not in groups]
+    if missing:
+        raise errors.ValidationError(
+            f"no DNC group named {', '.join(missing)} in the tenant",
+            hint="declare it as a DncGroup document, or fix the name",
+            landed="no",
+        )
+    links = (await _links(api, list(groups.values()))).get(skill_id, [])
+    for name in sorted(set(wanted) - set(links)):
+        await api.link_scrubbed_skill(groups[name].dncGroupId, skill_id)
+    if exact:
+        for name in sorted(set(links) - set(wanted)):
+            await api.unlink_scrubbed_skill(groups[name].dncGroupId, skill_id)
+
+
+# -- the API -------------------------------------------------------------------------------
+async def observe(api: CxoneAdminClient) -> LiveState:
+    """The business unit, every PC skill with its blocks (one aggregated read) and DNC links,
+    every DNC group: all reads concurrently, never one read per block."""
+
+    async def skills() -> list[Any]:
+        return [s async for s in api.iter_skills()]
+
+    unit, listed, params, groups = await aio.gather(
+        api.business_unit(), skills(), api.all_parameters(), api.list_dnc_groups()
+    )
+    links = await _links(api, groups)
+    resources: list[LiveResource] = []
+    for skill in listed:
+        blocks = params[skill.skillId].blocks if skill.skillId in params else {}
+        resources.append(
+            _skill_resource(
+                skill.skillId,
+                skill.skillName,
+                blocks,
+                links.get(skill.skillId, []),
+                bool(skill.isRunning),
+            )
+        )
+    resources += [_group_resource(g) for g in groups]
+    return LiveState(
+        API_NAME,
+        (DNC_GROUP, SKILL),
+        {r.address: r for r in resources},
+        facts={"business_unit": unit},
+    )
+
+
+async def read_metrics(
+    api: CxoneAdminClient, resource_id: str, metrics: Sequence[str]
+) -> list[MetricRow]:
+    """A skill's abandonment over the last hour: abandons / connects from the WFM dialer
+    contacts (the closest public figure to the regulatory rate), by interval."""
+    end = datetime.now(timezone.utc).replace(microsecond=0)
+    start = end - timedelta(hours=1)
+    rows = await api.dialer_contacts(_iso(start), _iso(end))
+    out = []
+    for row in rows:
+        if str(row.skillId) != resource_id or not row.connects:
+            continue
+        values = {"abandonmentRate": (row.abandons or 0) / row.connects}
+        out.append(
+            MetricRow(
+                resource_id,
+                row.intervalStartDate or "",
+                row.intervalStartDate or "",
+                {k: v for k, v in values.items() if k in metrics},
+            )
+        )
+    return out
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def business_unit_of(live: LiveState) -> BusinessUnit | None:
+    """The business unit an observation read (None for another API)."""
+    unit = live.facts.get("business_unit")
+    return unit if isinstance(unit, BusinessUnit) else None
+
+
+CXONE_ADMIN: ApiDescriptor[CxoneAdminClient] = ApiDescriptor(
+    name=API_NAME,
+    kinds=(
+        KindDescriptor(
+            name=DNC_GROUP,
+            api=API_NAME,
+            order=0,  # before the skills that link to them
+            body_model=DncGroupBody,
+            ops=DncGroupOps(),
+            export=ExportLayout("dnc-groups", "dnc-group"),
+            deletable=False,
+            project=managed_fields,
+        ),
+        KindDescriptor(
+            name=SKILL,
+            api=API_NAME,
+            order=1,
+            body_model=SkillBody,
+            ops=SkillOps(),
+            export=ExportLayout("skills", "outbound-skill"),
+            creatable=False,
+            deletable=False,
+            unordered_lists=(DNC_GROUPS, "timeZoneSettings"),
+            predicted=True,
+            parse=skill_body,
+            dump=skill_json,
+            project=project_skill,
+        ),
+    ),
+    observe=observe,
+    read_metrics=read_metrics,
+)
