@@ -172,8 +172,12 @@ def build_plan(
                 unmanaged.append((p.kind, p.name))
             continue
         if not options.targeted(p.address):
-            if p.live is not None:
-                body = options.normalizer.comparable(p.kind, p.name, p.live.body)
+            if p.live is not None:  # compared as the plan compares it (projected)
+                want = p.desired.body if p.desired is not None else None
+                body, _ = options.normalizer.compare(
+                    p.kind, p.name, p.live.body, want, exact=options.prune
+                )
+                assert body is not None
                 seen.setdefault(p.kind, {})[p.name] = body
             continue
         predicted = predictor is not None and registry.kind(p.kind).predicted

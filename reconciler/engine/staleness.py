@@ -20,6 +20,8 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
+
 from reconciler import registry
 from reconciler.desired import DesiredState
 from reconciler.engine.diff import diff_bodies
@@ -126,6 +128,11 @@ class _Sight:
         self.changes = {_key(c.address): c for c in plan.changes}
         self.desired = {_key(d.address): d for d in desired_resources(state)}
 
+    def desired_body(self, address: ResourceAddress) -> BaseModel | None:
+        """The resource's desired body, if the specs declare it."""
+        want = self.desired.get(_key(address))
+        return want.body if want is not None else None
+
     def saw(self, address: ResourceAddress) -> Json | None:
         """The comparable body the plan saw; None when it did not record it."""
         recorded: Json | None = self.plan.seen.get(address.kind, {}).get(address.name)
@@ -158,7 +165,8 @@ def explain(
             if current is None:
                 moved.append(MovedResource(address, tag, None))
                 continue
-            moved.append(_fields_moved(address, tag, current, sight.saw(address), live, norm))
+            seen, want = sight.saw(address), sight.desired_body(address)
+            moved.append(_fields_moved(address, tag, current, seen, want, live, norm))
     for kind, tags in sorted(now_tags.items()):
         for name, tag in sorted(tags.items()):
             if name not in plan.observed.get(kind, {}):
@@ -171,6 +179,7 @@ def _fields_moved(
     tag: str,
     current: str,
     seen: Json | None,
+    want: BaseModel | None,
     live: LiveState,
     norm: Normalizer,
 ) -> MovedResource:
@@ -178,7 +187,10 @@ def _fields_moved(
         return MovedResource(address, tag, current, note=NOT_RECORDED)
     resource = live.get(address)
     assert resource is not None  # its tag is in the live state
-    now = norm.comparable(address.kind, address.name, resource.body)
+    # As the plan compared it: where a kind manages only the fields a spec writes (a
+    # skill's blocks), the live body cut down to those.
+    now, _ = norm.compare(address.kind, address.name, resource.body, want, exact=norm.prune)
+    assert now is not None
     fields = diff_bodies(seen, now)
     return MovedResource(address, tag, current, fields, None if fields else SAME_FIELDS)
 
