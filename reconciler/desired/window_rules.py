@@ -16,6 +16,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from reconciler import registry
 from reconciler.desired.diagnostics import Diagnostic, Location
 from reconciler.desired.documents import ParsedDocument
 from reconciler.desired.models import GuardedDocument, TenantDocument
@@ -28,9 +29,10 @@ SHOWN = 3
 
 
 def _clock(doc: ParsedDocument) -> CallingClock | None:
-    """The document's calling clock (UnknownValue when its body is in error)."""
-    from reconciler import registry  # only when windows are written: keeps validate's start
+    """The document's calling clock (UnknownValue when its body is in error).
 
+    The descriptor is asked with the document's `spec`, which is the API body for every
+    kind that declares calling hours (a campaign's)."""
     descriptor = registry.KINDS.get(doc.kind)
     model = doc.model
     if descriptor is None or not isinstance(model, GuardedDocument):
@@ -99,6 +101,35 @@ def check_windows_open(
             shut.setdefault(where, []).append((_address(doc), stuck))
     for where, found in sorted(shut.items()):
         sink.append(_never_opens(where, found))
+    if not others.hours:
+        _warn_calling_hours_deny_nothing(resources, inherited, clocks, sink)
+
+
+def _warn_calling_hours_deny_nothing(
+    resources: Sequence[ParsedDocument],
+    inherited: tuple[Location, list[ChangeWindow]] | None,
+    clocks: dict[int, CallingClock | None],
+    sink: list[Diagnostic],
+) -> None:
+    """`during: calling_hours` for a tenant-wide resource when no resource calls at all."""
+    lists = [inherited] if inherited else []
+    for doc in resources:
+        tenant_wide = id(doc) in clocks and clocks[id(doc)] is None
+        if tenant_wide and known(_own, doc) and _own(doc):
+            lists.append((doc.key(("change_windows",)), _own(doc) or []))
+    for where, listed in lists:
+        if any(w.during is not None for w in listed):
+            sink.append(
+                Diagnostic.at(
+                    where,
+                    "warning",
+                    "calling-hours-deny-nothing",
+                    "`during: calling_hours` denies nothing here: for a resource without calling"
+                    " hours of its own it means while any campaign calls, and no managed"
+                    " resource declares calling hours",
+                    "use a schedule window (e.g. deny weekdays 08:00-21:00 in your zone)",
+                )
+            )
 
 
 def _tenant_windows(tenant: ParsedDocument | None) -> tuple[Location, list[ChangeWindow]] | None:

@@ -223,3 +223,16 @@ def test_the_schemas_know_the_window_shapes() -> None:
     tenant_schema = json.loads((SCHEMAS / "tenant.schema.json").read_text())
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(tenant(max_change_share=0), tenant_schema)
+
+
+def test_calling_hours_that_deny_nothing_are_a_warning(tmp_path: Path) -> None:
+    """No campaign: a tenant-wide `during: calling_hours` never denies; say so."""
+    calling = [{"kind": "deny", "during": "calling_hours"}]
+    spec = write(tmp_path, tenant(change_windows=calling), SETTINGS)
+    state, diagnostics = validate_spec_dir(spec, now=NOW)
+    assert state is not None
+    (warning,) = [d for d in diagnostics if d.code == "calling-hours-deny-nothing"]
+    assert (warning.path, warning.line, warning.severity) == (f"{spec}/00.yaml", 6, "warning")
+    with_campaign = write(tmp_path, tenant(change_windows=calling), SETTINGS, campaign("East"))
+    _, diagnostics = validate_spec_dir(with_campaign, now=NOW)
+    assert not [d for d in diagnostics if d.code == "calling-hours-deny-nothing"]
