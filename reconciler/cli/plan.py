@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -138,11 +138,16 @@ def _protections(ctx: Context) -> frozenset[ResourceAddress] | None:
 
 
 def render(plan: Plan, fmt: str, ctx: Context) -> str:
+    return render_in(plan, fmt, ctx.env)
+
+
+def render_in(plan: Plan, fmt: str, env: Mapping[str, str]) -> str:
+    """The plan as `--format` asks (colours only on a terminal without NO_COLOR)."""
     if fmt == "json":
         return render_plan_json(plan)
     if fmt == "markdown":
         return render_plan_markdown(plan)
-    return render_plan_text(plan, colour=colour_enabled(sys.stdout, ctx.env))
+    return render_plan_text(plan, colour=colour_enabled(sys.stdout, env))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,17 +15,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from reconciler.cli.context import colour_enabled, load_context
+from reconciler.cli.context import load_context
+from reconciler.cli.plan import render_in
 from reconciler.engine.plan import Plan, load_plan
 from reconciler.engine.staleness import Staleness, explain
-from reconciler.render.json import render_plan_json
-from reconciler.render.markdown import render_plan_markdown
 from reconciler.render.staleness import (
     render_staleness_json,
     render_staleness_markdown,
     render_staleness_text,
 )
-from reconciler.render.text import render_plan_text
 
 HELP = "render a saved plan (no network); --check SPEC_DIR says whether it is stale"
 
@@ -52,14 +50,6 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _render_plan(plan: Plan, fmt: str) -> str:
-    if fmt == "json":
-        return render_plan_json(plan)
-    if fmt == "markdown":
-        return render_plan_markdown(plan)
-    return render_plan_text(plan, colour=colour_enabled(sys.stdout, os.environ))
-
-
 def _render_staleness(staleness: Staleness, fmt: str) -> str:
     if fmt == "json":
         return render_staleness_json(staleness)
@@ -81,7 +71,7 @@ async def _staleness(plan: Plan, spec_dir: str) -> Staleness:
 def run(args: argparse.Namespace) -> int:
     plan = load_plan(Path(args.plan_file))
     if args.check is None:
-        sys.stdout.write(_render_plan(plan, args.format))
+        sys.stdout.write(render_in(plan, args.format, os.environ))
         return 0
     staleness = asyncio.run(_staleness(plan, args.check))
     sys.stdout.write(_render_staleness(staleness, args.format))
