@@ -1,4 +1,4 @@
-"""The guardrails on a real-CXone-style tenant (`api: cxone-admin`), end to end.
+"""The guardrails on a CXone admin tenant (`api: cxone-admin`), end to end.
 
 `specs/cxone-example` (two skills, one DNC group) against the cxone-admin emulator over a
 loopback socket, through the CLI: the gate counts skills and DNC groups, windows and
