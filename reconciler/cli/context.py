@@ -22,7 +22,7 @@ from reconciler import __version__
 from reconciler.cli.arguments import OPERATION_TIMEOUT
 from reconciler.cxone_admin.auth import AccessKeyCredentials
 from reconciler.cxone_admin.client import CxoneAdminClient
-from reconciler.cxone_admin.kinds import CXONE_ADMIN
+from reconciler.cxone_admin.kinds import CXONE_ADMIN, cxone_admin_api
 from reconciler.desired import DesiredState, load_desired_state
 from reconciler.desired.models import RateLimits
 from reconciler.dialer_v1.client import ClientOptions, DialerV1Client
@@ -82,8 +82,10 @@ class Context:
     async def backend(self) -> AsyncIterator[Backend[Any]]:
         """The tenant's API client bound to its kinds (the engine's seam); closed after."""
         if self.desired.api == CXONE_ADMIN.name:
+            assert self.desired.tenant is not None
+            api = cxone_admin_api(self.desired.tenant.spec.metrics_source)
             async with self.admin_client() as admin:
-                yield Backend(CXONE_ADMIN, admin)
+                yield Backend(api, admin)
             return
         async with self.client() as client:
             yield Backend(DIALER_V1, client)
