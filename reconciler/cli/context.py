@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import httpx
 from pydantic import SecretStr
 
 from reconciler import __version__
@@ -90,8 +91,9 @@ class Context:
         async with self.client() as client:
             yield Backend(DIALER_V1, client)
 
-    def admin_client(self) -> CxoneAdminClient:
-        """A client of a real CXone tenant's admin API (`api: cxone-admin`)."""
+    def admin_client(self, transport: httpx.AsyncBaseTransport | None = None) -> CxoneAdminClient:
+        """A client of a real CXone tenant's admin API (`api: cxone-admin`); `transport`
+        replaces the HTTP transport (doctor's recording tap)."""
         tenant = self.desired.tenant
         assert tenant is not None, "api: cxone-admin is chosen by a Tenant document"
         spec, names = tenant.spec, tenant.spec.credentials
@@ -118,6 +120,7 @@ class Context:
             api_url=self.env.get(API_URL_VARIABLE) or spec.api_url,
             api_version=spec.api_version,
             options=self.client_options,
+            transport=transport,
         )
 
     def workspace(self, *, deadline: float, auto_approve: bool) -> Workspace:
