@@ -33,6 +33,7 @@ from reconciler.cxone_admin.bodies import (
     skill_json,
 )
 from reconciler.cxone_admin.defaults import DEFAULT_METRICS_SOURCE, MetricsSource
+from reconciler.cxone_admin.exported import skill_spec
 from reconciler.cxone_admin.metrics import guard_rows
 from reconciler.cxone_admin.records import BusinessUnit, DncGroup
 from reconciler.dialer_v1 import errors
@@ -326,7 +327,7 @@ CXONE_ADMIN: ApiDescriptor[CxoneAdminClient] = ApiDescriptor(
             order=1,
             body_model=SkillBody,
             ops=SkillOps(),
-            export=ExportLayout("skills", "outbound-skill"),
+            export=ExportLayout("skills", "outbound-skill", spec=skill_spec),
             creatable=False,
             deletable=False,
             unordered_lists=(DNC_GROUPS, "timeZoneSettings"),
