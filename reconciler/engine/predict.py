@@ -205,16 +205,30 @@ def _pct(x: float) -> str:
     return f"{x * 100:.2f}%"
 
 
+def _skill_threshold(general: Any) -> float | None:
+    """A skill's own abandonment target as a fraction: its threshold is a percent, applied
+    when the skill overrides the business unit's."""
+    value = general.get("abandonRateThreshold") if isinstance(general, dict) else None
+    applied = (
+        isinstance(general, dict) and general.get("overrideBusinessUnitAbandonRate") is not False
+    )
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and applied:
+        return float(value) / 100
+    return None
+
+
+def skill_target(body: BaseModel) -> tuple[float | None, str]:
+    """The skill's abandonment target (a fraction) from its body, and how to name it."""
+    block = body.blocks.get("generalSettings") if isinstance(body, SkillBody) else None
+    general = block.to_put_json() if block is not None else None
+    return _skill_threshold(general), SKILL_TARGET
+
+
 def _target_of(desired: dict[str, Any] | None) -> tuple[float | None, str]:
     """The change's own abandonment target (a fraction) and how to name it."""
     general = (desired or {}).get("generalSettings")
     if isinstance(general, dict):
-        # A skill's threshold is a percent, applied when it overrides the unit's.
-        value = general.get("abandonRateThreshold")
-        applied = general.get("overrideBusinessUnitAbandonRate") is not False
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and applied:
-            return float(value) / 100, SKILL_TARGET
-        return None, SKILL_TARGET
+        return _skill_threshold(general), SKILL_TARGET
     algorithm = (desired or {}).get("algorithm") or {}
     value = algorithm.get("abandonment_rate_target")
     return (float(value) if isinstance(value, (int, float)) else None), CAMPAIGN_TARGET
