@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from reconciler.cli.arguments import Number
+from reconciler.cli.arguments import API_VERSION
 from reconciler.cli.context import (
     API_URL_VARIABLE,
     BASE_URL_VARIABLE,
@@ -31,7 +31,6 @@ from reconciler.kinds import Backend
 from reconciler.state.atomic import write_atomic
 
 HELP = "write the live tenant as YAML specs, one file per resource (bootstrap a repo)"
-API_VERSION = Number("an API version", 1, 99, "30", integer=True)
 OPTIONS = ClientOptions(command="reconciler export")
 ADMIN_COMMENT = (
     "# Exported from the live CXone tenant. Add `staffing: {agents: N}` beside a skill's\n"
