@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable
+from contextlib import AsyncExitStack
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -225,30 +226,17 @@ async def simulate_skills(ctx: Context, args: argparse.Namespace) -> SimulateRep
     skills and the unit's line limit filling what the specs leave out."""
     live: dict[str, BaseModel] = {}
     unit_limit: int | None = None
-    ids: dict[str, int] = {}
-    if args.remote or args.from_history:
-        async with ctx.backend() as backend:
+    async with AsyncExitStack() as stack:
+        backend = None
+        if args.remote or args.from_history:
+            backend = await stack.enter_async_context(ctx.backend())
             observed = await backend.observe()
             skills = observed.of_kind("OutboundSkill")
-            ids = {r.name: int(r.id) for r in skills if r.id is not None}
             if args.remote:
                 live = {r.name: r.body for r in skills}
                 unit = business_unit_of(observed)
                 unit_limit = unit.outboundPortLimit if unit is not None else None
-            trunks, trunks_from = _line_limit(ctx, unit_limit)
-            runs, skipped = skill_runs(
-                ctx.desired,
-                args.campaign,
-                trunks,
-                live,
-                trunks_from=trunks_from,
-                seed=args.seed,
-                replications=args.replications,
-            )
-            if args.from_history:
-                runs = await skill_history(backend.client, runs, ids)
-    else:
-        trunks, trunks_from = _line_limit(ctx, None)
+        trunks, trunks_from = _line_limit(ctx, unit_limit)
         runs, skipped = skill_runs(
             ctx.desired,
             args.campaign,
@@ -258,6 +246,9 @@ async def simulate_skills(ctx: Context, args: argparse.Namespace) -> SimulateRep
             seed=args.seed,
             replications=args.replications,
         )
+        if args.from_history and backend is not None:
+            ids = {r.name: int(r.id) for r in skills if r.id is not None}
+            runs = await skill_history(backend.client, runs, ids)
     runs = run_local(runs, args.duration_minutes, tty_progress(sys.stderr))
     read = [
         what

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from reconciler.ci import fake_github
-from reconciler.ci.player import PlayOptions, play_apply, play_plan
+from reconciler.ci.player import play_apply, play_plan
 from reconciler.cxone_admin.emulator import AdminEmulator, AdminEmulatorConfig, serve_in_thread
+from tests.workflows.test_player import World
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ACCESS_KEY_ID = "player-access-key-id"
@@ -28,39 +27,8 @@ CLIENT_SECRET = "player-app-secret-value"
 SECRETS = (ACCESS_KEY_SECRET, CLIENT_SECRET)
 
 
-@dataclass
-class AdminWorld:
-    repo: Path
-    out: Path
-    emu: AdminEmulator
-    env: dict[str, str]
-
-    def git(self, *args: str) -> str:
-        done = subprocess.run(
-            ["git", "-C", str(self.repo), *args], capture_output=True, text=True, check=True
-        )
-        return done.stdout.strip()
-
-    def commit(self, message: str) -> str:
-        self.git("add", "-A")
-        self.git("commit", "-q", "-m", message)
-        return self.git("rev-parse", "HEAD")
-
-    def edit(self, path: str, old: str, new: str) -> None:
-        file = self.repo / "specs" / "prod" / path
-        text = file.read_text(encoding="utf-8")
-        assert old in text
-        file.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-    def options(self) -> PlayOptions:
-        return PlayOptions(repo=self.repo, out=self.out, env=self.env)
-
-    def read(self, name: str) -> str:
-        return (self.out / "prod" / name).read_text(encoding="utf-8")
-
-
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[AdminWorld]:
+def world(tmp_path: Path) -> Iterator[World]:
     repo = tmp_path / "repo"
     repo.mkdir()
     shutil.copytree(REPO_ROOT / ".github", repo / ".github")
@@ -86,12 +54,18 @@ def world(tmp_path: Path) -> Iterator[AdminWorld]:
             "CXONE_CLIENT_ID": CLIENT_ID,
             "CXONE_CLIENT_SECRET": CLIENT_SECRET,
         }
-        w = AdminWorld(repo, tmp_path / "ci", emu, env)
+        w = World(repo, tmp_path / "ci", emu, env)  # type: ignore[arg-type]
         w.git("init", "-q", "-b", "main")
         w.git("config", "user.email", "player@example.invalid")
         w.git("config", "user.name", "player test")
         w.commit("specs of the CXone tenant")
         yield w
+
+
+def admin_emulator(world: World) -> AdminEmulator:
+    found = world.emu
+    assert isinstance(found, AdminEmulator)
+    return found
 
 
 def secrets_absent(root: Path) -> None:
@@ -103,35 +77,35 @@ def secrets_absent(root: Path) -> None:
 
 
 def test_plan_and_apply_reach_the_tenant_with_its_variables_and_secrets(
-    world: AdminWorld,
+    world: World,
 ) -> None:
     base = world.git("rev-parse", "HEAD")
-    world.edit("skills/collections-east.yaml", "maximumRatio: 2", "maximumRatio: 1")
+    world.edit("prod", "skills/collections-east.yaml", "maximumRatio: 2", "maximumRatio: 1")
     world.commit("collections east: one line per agent")
 
     plan = play_plan(world.options(), base, pr=4)
-    assert plan.exit_code == 0 and plan.environments == ["prod"], world.read("plan.log")
-    assert world.read("exit-code") == "2\n"
-    comment = world.read("comment.md")
+    assert plan.exit_code == 0 and plan.environments == ["prod"], world.read("prod", "plan.log")
+    assert world.read("prod", "exit-code") == "2\n"
+    comment = world.read("prod", "comment.md")
     assert "OutboundSkill" in comment and "generalSettings.maximumRatio" in comment
     posted = fake_github.load(world.out / "github" / "state.json")["comments"]["4"]
     assert posted[0]["body"].startswith("<!-- reconciler:plan:prod -->")
-    assert world.emu.block("Collections_East", "generalSettings")["maximumRatio"] == 2
+    assert admin_emulator(world).block("Collections_East", "generalSettings")["maximumRatio"] == 2
 
     applied = play_apply(world.options(), before=base)
-    assert applied.exit_code == 0, world.read("apply.log")
-    assert world.read("summary.md").startswith("### reconciler apply `prod`: exit 0")
-    assert world.emu.block("Collections_East", "generalSettings")["maximumRatio"] == 1
+    assert applied.exit_code == 0, world.read("prod", "apply.log")
+    assert world.read("prod", "summary.md").startswith("### reconciler apply `prod`: exit 0")
+    assert admin_emulator(world).block("Collections_East", "generalSettings")["maximumRatio"] == 1
     secrets_absent(world.out)
 
 
 def test_without_the_access_key_the_plan_says_which_secret_is_missing(
-    world: AdminWorld,
+    world: World,
 ) -> None:
     del world.env["CXONE_ACCESS_KEY_SECRET"]
     base = world.git("rev-parse", "HEAD")
-    world.edit("skills/collections-east.yaml", "maximumRatio: 2", "maximumRatio: 1")
+    world.edit("prod", "skills/collections-east.yaml", "maximumRatio: 2", "maximumRatio: 1")
     world.commit("collections east: one line per agent")
     plan = play_plan(world.options(), base, pr=5)
     assert plan.exit_code == 1
-    assert "set CXONE_ACCESS_KEY_SECRET" in world.read("comment.md")
+    assert "set CXONE_ACCESS_KEY_SECRET" in world.read("prod", "comment.md")
