@@ -178,6 +178,9 @@ class ExportLayout:
     directory: str  # "" for a file at the top ("dialer-settings.yaml"), else "campaigns"
     schema: str  # "campaign" -> schemas/campaign.schema.json
     file: str | None = None  # a fixed file name for a singleton ("dialer-settings")
+    # A live body as a document's `spec`, and what a spec cannot hold and was left out,
+    # where that is not the body's JSON (a skill's unknown fields, its inactive zones).
+    spec: Callable[[BaseModel], tuple[dict[str, Any], list[str]]] | None = None
 
 
 @dataclass(frozen=True)
