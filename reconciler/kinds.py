@@ -202,6 +202,8 @@ class KindDescriptor(Generic[ApiT]):
     # What the plan and apply do with this kind beyond writing it.
     predicted: bool = False  # capacity predictions in the plan, watched by the guard
     policy_checked: bool = False  # the API's own policy check before the first write
+    # What a person calls one in a sentence ("skill"); the kind's name in lower case if empty.
+    noun: str = ""
     # Turns a JSON body (a plan's `desired`, a snapshot's body) back into the body model,
     # and a body into that JSON, where the model's own JSON is not the API's form.
     parse: Callable[[dict[str, Any]], BaseModel] | None = None
@@ -223,6 +225,11 @@ class KindDescriptor(Generic[ApiT]):
         else:
             data = body.model_dump(mode="json", exclude_none=True)
         return self.secret.strip(data) if self.secret is not None else data
+
+    @property
+    def word(self) -> str:
+        """`noun`, or the kind's name in lower case."""
+        return self.noun or self.name.lower()
 
     def pair_key(self, name: str) -> tuple[str, str]:
         """What pairs a desired resource with a live one: the name, or the kind alone."""

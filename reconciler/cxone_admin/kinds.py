@@ -330,6 +330,7 @@ CXONE_ADMIN: ApiDescriptor[CxoneAdminClient] = ApiDescriptor(
             export=ExportLayout("skills", "outbound-skill", spec=skill_spec),
             creatable=False,
             deletable=False,
+            noun="skill",
             unordered_lists=(DNC_GROUPS, "timeZoneSettings"),
             predicted=True,
             parse=skill_body,
