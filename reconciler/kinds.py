@@ -191,6 +191,9 @@ class ExportLayout:
     directory: str  # "" for a file at the top ("dialer-settings.yaml"), else "campaigns"
     schema: str  # "campaign" -> schemas/campaign.schema.json
     file: str | None = None  # a fixed file name for a singleton ("dialer-settings")
+    # A live body as a document's `spec`, and what a spec cannot hold and was left out,
+    # where that is not the body's JSON (a skill's unknown fields, its inactive zones).
+    spec: Callable[[BaseModel], tuple[dict[str, Any], list[str]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,8 @@ class KindDescriptor(Generic[ApiT]):
     # What the plan and apply do with this kind beyond writing it.
     predicted: bool = False  # capacity predictions in the plan, watched by the guard
     policy_checked: bool = False  # the API's own policy check before the first write
+    # What a person calls one in a sentence ("skill"); the kind's name in lower case if empty.
+    noun: str = ""
     # Turns a JSON body (a plan's `desired`, a snapshot's body) back into the body model,
     # and a body into that JSON, where the model's own JSON is not the API's form.
     parse: Callable[[dict[str, Any]], BaseModel] | None = None
@@ -240,6 +245,11 @@ class KindDescriptor(Generic[ApiT]):
     def clock(self, body: BaseModel) -> CallingClock | None:
         """The resource's calling time zone and hours; None for a tenant-wide resource."""
         return self.calling_clock(body) if self.calling_clock is not None else None
+
+    @property
+    def word(self) -> str:
+        """`noun`, or the kind's name in lower case."""
+        return self.noun or self.name.lower()
 
     def pair_key(self, name: str) -> tuple[str, str]:
         """What pairs a desired resource with a live one: the name, or the kind alone."""

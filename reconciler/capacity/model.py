@@ -83,6 +83,33 @@ class Pacing:
             free_trunks=free_trunks,
         )
 
+    @classmethod
+    def for_skill(
+        cls,
+        *,
+        agents: int,
+        maximum_ratio: float,
+        preview: bool,
+        abandon_timeout_sec: float,
+        free_trunks: int | None,
+    ) -> Pacing:
+        """The pacing of a Personal Connection skill: `agents` (the skill's staffing, which
+        the API does not configure), up to `maximum_ratio` calls per idle agent, a live
+        answer held `abandon_timeout_sec` for an agent; every record a preview when the
+        skill asks for confirmation by default. A skill has no line cap of its own: the
+        dialer never wants more than agents x ratio lines, and the carrier (or the business
+        unit's port limit) caps the rest."""
+        if preview:
+            return cls("preview", agents, None, agents, free_trunks=free_trunks)
+        return cls(
+            "predictive",
+            agents,
+            float(maximum_ratio),
+            max(1, math.ceil(agents * maximum_ratio)),
+            warm_line_timeout_sec=float(abandon_timeout_sec),
+            free_trunks=free_trunks,
+        )
+
     @property
     def effective_ratio(self) -> float:
         """Dials per idle agent: the ratio for predictive, 1 for progressive and preview."""

@@ -82,6 +82,7 @@ SEED = Number("a random seed", 0, SEED_MAX, "7", integer=True)
 TOP_CAP = Number("a page size cap; 0: no cap", 0, 10_000, "100", integer=True)
 PORT = Number("a TCP port; 0 picks a free one", 0, 65_535, "8080", integer=True)
 PULL_REQUEST = Number("a pull request number", 1, 2**31 - 1, "12", integer=True)
+API_VERSION = Number("a CXone API version", 1, 99, "30", integer=True)  # as `api_version:`
 
 # ISO 8601 in the extended format the API documents: a date, or a date and time with an
 # optional offset. Fractions of a second have 3 or 6 digits (what every Python reads).

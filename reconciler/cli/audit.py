@@ -7,13 +7,15 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from reconciler.cli.arguments import add_time_range
-from reconciler.cli.context import Context, load_context
+from reconciler.cli.context import DEFAULT_STATE_DIR, Context, load_context
 from reconciler.cli.query import explain_refusal
 from reconciler.dialer_v1.errors import ValidationError
 from reconciler.errors import ConfigError
+from reconciler.state.layout import StateDir
 
 HELP = "page through the API's audit log, or `audit verify SPEC_DIR` to check the local chain"
 USAGE = (
@@ -91,7 +93,20 @@ def _verify(ctx: Context) -> int:
     return 1
 
 
+def _local_log(ctx: Context) -> Path:
+    root = Path(ctx.env.get("RECONCILER_STATE_DIR") or DEFAULT_STATE_DIR)
+    return StateDir(root, ctx.environment).audit_path
+
+
 async def _remote(ctx: Context, args: argparse.Namespace) -> int:
+    if ctx.desired.api == "cxone-admin":
+        # The admin API has audit history for campaigns (reporting groups) only.
+        raise ConfigError(
+            "the CXone admin API keeps no audit history of skills or their parameters: the "
+            f"local audit log ({_local_log(ctx)}) is the only record of who changed a skill "
+            "through this tool",
+            hint=f"reconciler audit verify {args.spec_dir} checks it",
+        )
     try:
         async with ctx.client() as api:
             rows = [

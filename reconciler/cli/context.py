@@ -16,15 +16,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import httpx
 from pydantic import SecretStr
 
 from reconciler import __version__
 from reconciler.cli.arguments import OPERATION_TIMEOUT
 from reconciler.cxone_admin.auth import AccessKeyCredentials
 from reconciler.cxone_admin.client import CxoneAdminClient
-from reconciler.cxone_admin.kinds import CXONE_ADMIN
+from reconciler.cxone_admin.kinds import CXONE_ADMIN, cxone_admin_api
 from reconciler.desired import DesiredState, load_desired_state
-from reconciler.desired.models import RateLimits
+from reconciler.desired.models import RateLimits, TenantSpec
 from reconciler.dialer_v1.client import ClientOptions, DialerV1Client
 from reconciler.dialer_v1.kinds import DIALER_V1
 from reconciler.engine.from_specs import secret_envs
@@ -82,41 +83,20 @@ class Context:
     async def backend(self) -> AsyncIterator[Backend[Any]]:
         """The tenant's API client bound to its kinds (the engine's seam); closed after."""
         if self.desired.api == CXONE_ADMIN.name:
+            assert self.desired.tenant is not None
+            api = cxone_admin_api(self.desired.tenant.spec.metrics_source)
             async with self.admin_client() as admin:
-                yield Backend(CXONE_ADMIN, admin)
+                yield Backend(api, admin)
             return
         async with self.client() as client:
             yield Backend(DIALER_V1, client)
 
-    def admin_client(self) -> CxoneAdminClient:
-        """A client of a real CXone tenant's admin API (`api: cxone-admin`)."""
+    def admin_client(self, transport: httpx.AsyncBaseTransport | None = None) -> CxoneAdminClient:
+        """A client of a real CXone tenant's admin API (`api: cxone-admin`); `transport`
+        replaces the HTTP transport (doctor's recording tap)."""
         tenant = self.desired.tenant
         assert tenant is not None, "api: cxone-admin is chosen by a Tenant document"
-        spec, names = tenant.spec, tenant.spec.credentials
-        variables = (
-            names.access_key_id_env,
-            names.access_key_secret_env,
-            names.client_id_env,
-            names.client_secret_env,
-        )
-        missing = [v for v in variables if not self.env.get(v)]
-        if missing:
-            raise ConfigError(
-                f"credentials missing: set {' and '.join(missing)}",
-                hint="an access key (id, secret) and the registered app's client id and "
-                "secret; the Tenant spec's `credentials` names the variables",
-            )
-        key_id, key_secret, client_id, client_secret = (self.env[v] for v in variables)
-        credentials = AccessKeyCredentials(
-            key_id, SecretStr(key_secret), client_id, SecretStr(client_secret)
-        )
-        return CxoneAdminClient(
-            credentials,
-            issuer_url=self.env.get(ISSUER_URL_VARIABLE) or spec.issuer_url,
-            api_url=self.env.get(API_URL_VARIABLE) or spec.api_url,
-            api_version=spec.api_version,
-            options=self.client_options,
-        )
+        return admin_client_for(tenant.spec, self.env, self.client_options, transport)
 
     def workspace(self, *, deadline: float, auto_approve: bool) -> Workspace:
         """What a run that writes needs: state directory, secrets, operator, confirmation."""
@@ -190,6 +170,42 @@ class Context:
     @property
     def git_commit(self) -> str | None:
         return detect_git_commit(self.spec_dir)
+
+
+def admin_client_for(
+    spec: TenantSpec,
+    env: Mapping[str, str],
+    options: ClientOptions,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> CxoneAdminClient:
+    """The admin API client a Tenant spec describes, with the environment's overrides
+    (CXONE_ISSUER_URL, CXONE_API_URL) and the credentials from the variables it names."""
+    names = spec.credentials
+    variables = (
+        names.access_key_id_env,
+        names.access_key_secret_env,
+        names.client_id_env,
+        names.client_secret_env,
+    )
+    missing = [v for v in variables if not env.get(v)]
+    if missing:
+        raise ConfigError(
+            f"credentials missing: set {' and '.join(missing)}",
+            hint="an access key (id, secret) and the registered app's client id and "
+            "secret; the Tenant spec's `credentials` names the variables",
+        )
+    key_id, key_secret, client_id, client_secret = (env[v] for v in variables)
+    credentials = AccessKeyCredentials(
+        key_id, SecretStr(key_secret), client_id, SecretStr(client_secret)
+    )
+    return CxoneAdminClient(
+        credentials,
+        issuer_url=env.get(ISSUER_URL_VARIABLE) or spec.issuer_url,
+        api_url=env.get(API_URL_VARIABLE) or spec.api_url,
+        api_version=spec.api_version,
+        options=options,
+        transport=transport,
+    )
 
 
 def load_context(spec_dir: str, command: str, env: Mapping[str, str] | None = None) -> Context:

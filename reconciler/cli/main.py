@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rollback",
     "snapshots",
     "audit",
+    "doctor",
     "simulate",
     "metrics",
     "export",

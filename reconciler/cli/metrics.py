@@ -1,4 +1,7 @@
-"""`reconciler metrics`: one campaign's analytics, every page of the API's answer.
+"""`reconciler metrics`: one campaign's analytics, every page of the API's answer; or,
+with `api: cxone-admin`, one outbound skill's dialing figures (`--skill`, or `--campaign`
+naming the skill) from the Tenant's `metrics_source` (or `--source`): the dialer contacts'
+15-minute intervals summed into hours or days, or the skill summary's one row for the range.
 
 `--format markdown` adds charts of abandonment per interval against the campaign's
 lowest abandonment limit as Mermaid `xychart-beta` blocks (one per day for hourly data):
@@ -14,19 +17,28 @@ import csv
 import io
 import json
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any, cast
 
 from reconciler.cli.arguments import PAGE_SIZE, add_time_range
 from reconciler.cli.context import Context, add_spec_dir, load_context
 from reconciler.cli.query import QueryOptions, explain_refusal
+from reconciler.cxone_admin.defaults import METRICS_SOURCES
+from reconciler.cxone_admin.metrics import SKILL_METRICS, grouped, iso, read_skill_metrics
+from reconciler.desired import CampaignDoc
 from reconciler.dialer_v1.api import METRIC_NAMES, MetricName
 from reconciler.dialer_v1.errors import ValidationError
-from reconciler.engine.predict import abandonment_limits
+from reconciler.engine.predict import CAMPAIGN_TARGET, abandonment_limits, skill_target
 from reconciler.errors import ConfigError
 from reconciler.kinds import MetricRow
 
-HELP = "show one campaign's analytics (every page of the API's metrics endpoint)"
+HELP = "show one campaign's (or outbound skill's) analytics, every page the API returns"
 CHART_MAX_POINTS = 48  # a chart wider than two days of hours stops being readable
+CHOICES = tuple(dict.fromkeys((*METRIC_NAMES, *SKILL_METRICS)))
+# Without --from, a skill's figures start this long before --to (or now).
+SKILL_WINDOW = {"hour": timedelta(hours=24), "day": timedelta(days=7)}
 
 
 def register(sub: Any) -> None:
@@ -34,13 +46,26 @@ def register(sub: Any) -> None:
         "metrics", help=HELP, description=HELP + ". Exit 0, 1 on error."
     )
     add_spec_dir(p)
-    p.add_argument("--campaign", required=True, metavar="NAME", help="the campaign's name")
+    p.add_argument(
+        "--campaign",
+        "--skill",
+        required=True,
+        metavar="NAME",
+        help="the campaign's name (with api: cxone-admin, the outbound skill's)",
+    )
     p.add_argument(
         "--metric",
         action="append",
-        choices=METRIC_NAMES,
+        choices=CHOICES,
         metavar="M",
-        help=f"a metric to show (repeatable; default all: {', '.join(METRIC_NAMES)})",
+        help=f"a metric to show (repeatable; default all the API reports: dialer-v1 "
+        f"{', '.join(METRIC_NAMES)}; cxone-admin {', '.join(SKILL_METRICS)})",
+    )
+    p.add_argument(
+        "--source",
+        choices=METRICS_SOURCES,
+        help="cxone-admin: where a skill's figures come from (default: the Tenant's "
+        "metrics_source)",
     )
     p.add_argument(
         "--group-by", choices=("hour", "day"), default="hour", help="interval size (default hour)"
@@ -53,14 +78,18 @@ def register(sub: Any) -> None:
         help="table (default), csv, json, or markdown with a Mermaid chart",
     )
     p.add_argument(
-        "--page-size", type=PAGE_SIZE, default=500, metavar="N", help="rows per API page (1-500)"
+        "--page-size",
+        type=PAGE_SIZE,
+        default=500,
+        metavar="N",
+        help="rows per API page (1-500; dialer-v1 only)",
     )
     p.set_defaults(func=run)
 
 
 async def fetch(ctx: Context, args: argparse.Namespace) -> tuple[str, list[MetricRow]]:
     """The campaign's live id and every row the API returns, all pages followed."""
-    metrics = cast(list[MetricName], list(dict.fromkeys(args.metric or METRIC_NAMES)))
+    metrics = cast(list[MetricName], columns(args, METRIC_NAMES))
     async with ctx.client() as api:
         campaign_id = None
         async for c in api.iter_campaigns():
@@ -86,6 +115,41 @@ async def fetch(ctx: Context, args: argparse.Namespace) -> tuple[str, list[Metri
     return campaign_id, rows
 
 
+def _skill_window(args: argparse.Namespace) -> tuple[datetime, datetime]:
+    end = _moment(args.end) if args.end else datetime.now(timezone.utc).replace(microsecond=0)
+    start = _moment(args.start) if args.start else end - SKILL_WINDOW[args.group_by]
+    return start, end
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+async def fetch_skill(ctx: Context, args: argparse.Namespace) -> tuple[str, list[MetricRow], str]:
+    """The skill's live id, its rows (grouped, cut to the metrics asked), the source used."""
+    assert ctx.desired.tenant is not None
+    source = args.source or ctx.desired.tenant.spec.metrics_source
+    wanted = columns(args, SKILL_METRICS)
+    async with ctx.admin_client() as api:
+        skill_id = None
+        async for skill in api.iter_skills():
+            if skill.skillName == args.campaign:
+                skill_id = skill.skillId
+                break
+        if skill_id is None:
+            raise ConfigError(f"no live Personal Connection skill named {args.campaign!r}")
+        start, end = _skill_window(args)
+        found = await read_skill_metrics(api, skill_id, start, end, source)
+    rows = grouped(found.rows, args.group_by) if found.source == "dialer-contacts" else found.rows
+    cut = [
+        MetricRow(r.resource_id, r.interval_start, r.interval_end, values)
+        for r in rows
+        if (values := {m: r.values[m] for m in wanted if m in r.values})
+    ]
+    used = found.source + (f" ({found.fallback})" if found.fallback else "")
+    return str(skill_id), cut, used
+
+
 def query_options(args: argparse.Namespace) -> QueryOptions:
     """The options behind each query parameter, to explain a refusal."""
     return {
@@ -97,15 +161,41 @@ def query_options(args: argparse.Namespace) -> QueryOptions:
     }
 
 
-def columns(args: argparse.Namespace) -> list[str]:
-    """The metric columns, in the order asked for."""
-    return list(dict.fromkeys(args.metric or METRIC_NAMES))
+def columns(args: argparse.Namespace, reported: Sequence[str] = METRIC_NAMES) -> list[str]:
+    """The metric columns, in the order asked for (default: every one the API reports);
+    ConfigError for a metric the API does not report."""
+    asked = list(dict.fromkeys(args.metric or reported))
+    unknown = [m for m in asked if m not in reported]
+    if unknown:
+        raise ConfigError(
+            f"this tenant's API does not report {', '.join(unknown)}",
+            hint=f"it reports {', '.join(reported)}",
+        )
+    return asked
 
 
-def row_json(row: MetricRow) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Shown:
+    """What the rows are of: a campaign or a skill, its live id, the columns, the source."""
+
+    name: str
+    resource_id: str
+    noun: str  # "campaign" or "skill"
+    cols: list[str]
+    group_by: str
+    start: str | None
+    end: str | None
+    source: str | None = None  # a skill's: "dialer-contacts" or "skill-summary"
+
+    @property
+    def id_key(self) -> str:
+        return f"{self.noun}Id"
+
+
+def row_json(row: MetricRow, id_key: str = "campaignId") -> dict[str, Any]:
     """A row in the API's own shape."""
     return {
-        "campaignId": row.resource_id,
+        id_key: row.resource_id,
         "intervalStart": row.interval_start,
         "intervalEnd": row.interval_end,
         **row.values,
@@ -117,36 +207,35 @@ def _cell(row: MetricRow, metric: str) -> str:
     return "" if value is None else f"{value:g}"
 
 
-def render_json(
-    name: str, campaign_id: str, rows: list[MetricRow], args: argparse.Namespace
-) -> str:
-    """`{"campaign": NAME, "results": [...]}` plus the query."""
-    data = {
-        "campaign": name,
-        "campaign_id": campaign_id,
-        "group_by": args.group_by,
-        "metrics": columns(args),
-        "from": args.start,
-        "to": args.end,
-        "results": [row_json(r) for r in rows],
+def render_json(shown: Shown, rows: list[MetricRow]) -> str:
+    """`{"campaign": NAME, "results": [...]}` (a skill: `"skill"`) plus the query."""
+    data: dict[str, Any] = {
+        shown.noun: shown.name,
+        f"{shown.noun}_id": shown.resource_id,
+        "group_by": shown.group_by,
+        "metrics": shown.cols,
+        "from": shown.start,
+        "to": shown.end,
     }
+    if shown.source is not None:
+        data["source"] = shown.source
+    data["results"] = [row_json(r, shown.id_key) for r in rows]
     return json.dumps(data, indent=2) + "\n"
 
 
-def render_csv(rows: list[MetricRow], args: argparse.Namespace) -> str:
+def render_csv(shown: Shown, rows: list[MetricRow]) -> str:
     """One line per interval; empty cells where the API sent no value."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    cols = columns(args)
-    writer.writerow(["interval_start", "interval_end", *cols])
+    writer.writerow(["interval_start", "interval_end", *shown.cols])
     for r in rows:
-        writer.writerow([r.interval_start, r.interval_end, *(_cell(r, m) for m in cols)])
+        writer.writerow([r.interval_start, r.interval_end, *(_cell(r, m) for m in shown.cols)])
     return out.getvalue()
 
 
-def render_table(name: str, rows: list[MetricRow], args: argparse.Namespace) -> str:
+def render_table(shown: Shown, rows: list[MetricRow]) -> str:
     """An aligned table for a terminal."""
-    cols = columns(args)
+    cols = shown.cols
     table = [["INTERVAL START", "INTERVAL END", *cols]]
     table += [[r.interval_start, r.interval_end, *(_cell(r, m) for m in cols)] for r in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
@@ -154,7 +243,11 @@ def render_table(name: str, rows: list[MetricRow], args: argparse.Namespace) -> 
         "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
         for line in table
     ]
-    lines.append(f"{len(rows)} interval(s) for campaign {name} (grouped by {args.group_by})")
+    source = f", from the {shown.source.replace('-', ' ')}" if shown.source else ""
+    lines.append(
+        f"{len(rows)} interval(s) for {shown.noun} {shown.name} "
+        f"(grouped by {shown.group_by}{source})"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -216,13 +309,11 @@ def abandonment_chart(rows: list[MetricRow], limit: float, label: str, group_by:
     return text
 
 
-def render_markdown(
-    ctx: Context, name: str, rows: list[MetricRow], args: argparse.Namespace
-) -> str:
+def render_markdown(ctx: Context, shown: Shown, rows: list[MetricRow]) -> str:
     """A Markdown table, and the abandonment chart when abandonment was asked for."""
-    cols = columns(args)
+    cols, name = shown.cols, shown.name
     lines = [
-        f"### Metrics for `{name}` (per {args.group_by})",
+        f"### Metrics for `{name}` (per {shown.group_by})",
         "",
         "| interval start | interval end | " + " | ".join(cols) + " |",
         "|---|---|" + "---:|" * len(cols),
@@ -233,7 +324,7 @@ def render_markdown(
     text = "\n".join(lines) + "\n"
     if "abandonmentRate" in cols:
         limit, label = lowest_limit(ctx, name)
-        chart = abandonment_chart(rows, limit, label, args.group_by)
+        chart = abandonment_chart(rows, limit, label, shown.group_by)
         if chart:
             text = text + "\n" + chart
     return text
@@ -242,17 +333,19 @@ def render_markdown(
 def lowest_limit(ctx: Context, name: str) -> tuple[float, str]:
     """The tightest abandonment bound for the campaign: verify max, target, tenant, law."""
     desired = ctx.desired
+    target, target_label, verify = None, CAMPAIGN_TARGET, None
     try:
-        doc = desired.campaign(name)
+        doc = desired.dialing(name)
     except KeyError:
-        target = None
-        verify = None
+        pass
     else:
-        target = doc.body.algorithm.abandonment_rate_target
         verify = desired.verify_for(name)
-    candidates = [
-        (lim.value, lim.label.removeprefix("the ")) for lim in abandonment_limits(desired, target)
-    ]
+        if isinstance(doc, CampaignDoc):
+            target = doc.body.algorithm.abandonment_rate_target
+        else:
+            target, target_label = skill_target(doc.body)
+    limits = abandonment_limits(desired, target, target_label)
+    candidates = [(lim.value, lim.label.removeprefix("the ")) for lim in limits]
     bound = verify.metrics.get("abandonmentRate") if verify is not None else None
     if bound is not None and bound.max is not None:
         candidates.append((bound.max, "the verify max"))
@@ -261,14 +354,25 @@ def lowest_limit(ctx: Context, name: str) -> tuple[float, str]:
 
 def run(args: argparse.Namespace) -> int:
     ctx = load_context(args.spec_dir, "metrics")
-    campaign_id, rows = asyncio.run(fetch(ctx, args))
-    if args.format == "json":
-        out = render_json(args.campaign, campaign_id, rows, args)
-    elif args.format == "csv":
-        out = render_csv(rows, args)
-    elif args.format == "markdown":
-        out = render_markdown(ctx, args.campaign, rows, args)
+    if ctx.desired.api == "cxone-admin":
+        cols = columns(args, SKILL_METRICS)
+        skill_id, rows, source = asyncio.run(fetch_skill(ctx, args))
+        start, end = (iso(moment) for moment in _skill_window(args))
+        by = "range" if source.startswith("skill-summary") else args.group_by  # one row
+        shown = Shown(args.campaign, skill_id, "skill", cols, by, start, end, source)
     else:
-        out = render_table(args.campaign, rows, args)
+        cols = columns(args, METRIC_NAMES)
+        campaign_id, rows = asyncio.run(fetch(ctx, args))
+        shown = Shown(
+            args.campaign, campaign_id, "campaign", cols, args.group_by, args.start, args.end
+        )
+    if args.format == "json":
+        out = render_json(shown, rows)
+    elif args.format == "csv":
+        out = render_csv(shown, rows)
+    elif args.format == "markdown":
+        out = render_markdown(ctx, shown, rows)
+    else:
+        out = render_table(shown, rows)
     sys.stdout.write(out)
     return 0

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from reconciler import aio
@@ -33,6 +32,9 @@ from reconciler.cxone_admin.bodies import (
     skill_body,
     skill_json,
 )
+from reconciler.cxone_admin.defaults import DEFAULT_METRICS_SOURCE, MetricsSource
+from reconciler.cxone_admin.exported import skill_spec
+from reconciler.cxone_admin.metrics import guard_rows
 from reconciler.cxone_admin.records import BusinessUnit, DncGroup
 from reconciler.dialer_v1 import errors
 
@@ -286,32 +288,18 @@ async def observe(api: CxoneAdminClient) -> LiveState:
     )
 
 
-async def read_metrics(
-    api: CxoneAdminClient, resource_id: str, metrics: Sequence[str]
-) -> list[MetricRow]:
-    """A skill's abandonment over the last hour: abandons / connects from the WFM dialer
-    contacts (the closest public figure to the regulatory rate), by interval."""
-    end = datetime.now(timezone.utc).replace(microsecond=0)
-    start = end - timedelta(hours=1)
-    rows = await api.dialer_contacts(_iso(start), _iso(end))
-    out = []
-    for row in rows:
-        if str(row.skillId) != resource_id or not row.connects:
-            continue
-        values = {"abandonmentRate": (row.abandons or 0) / row.connects}
-        out.append(
-            MetricRow(
-                resource_id,
-                row.intervalStartDate or "",
-                row.intervalStartDate or "",
-                {k: v for k, v in values.items() if k in metrics},
-            )
-        )
-    return out
+def metrics_reader(
+    source: MetricsSource,
+) -> Callable[[CxoneAdminClient, str, Sequence[str]], Awaitable[list[MetricRow]]]:
+    """The guard's reader of a skill's recent metrics from `source` (the Tenant's
+    `metrics_source`; cxone_admin/metrics.py says what each source reports)."""
 
+    async def read_metrics(
+        api: CxoneAdminClient, resource_id: str, metrics: Sequence[str]
+    ) -> list[MetricRow]:
+        return await guard_rows(api, resource_id, metrics, source)
 
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
+    return read_metrics
 
 
 def business_unit_of(live: LiveState) -> BusinessUnit | None:
@@ -339,9 +327,10 @@ CXONE_ADMIN: ApiDescriptor[CxoneAdminClient] = ApiDescriptor(
             order=1,
             body_model=SkillBody,
             ops=SkillOps(),
-            export=ExportLayout("skills", "outbound-skill"),
+            export=ExportLayout("skills", "outbound-skill", spec=skill_spec),
             creatable=False,
             deletable=False,
+            noun="skill",
             unordered_lists=(DNC_GROUPS, "timeZoneSettings"),
             predicted=True,
             parse=skill_body,
@@ -350,5 +339,10 @@ CXONE_ADMIN: ApiDescriptor[CxoneAdminClient] = ApiDescriptor(
         ),
     ),
     observe=observe,
-    read_metrics=read_metrics,
+    read_metrics=metrics_reader(DEFAULT_METRICS_SOURCE),
 )
+
+
+def cxone_admin_api(metrics_source: MetricsSource) -> ApiDescriptor[CxoneAdminClient]:
+    """The API with the guard reading metrics from `metrics_source`."""
+    return replace(CXONE_ADMIN, read_metrics=metrics_reader(metrics_source))

@@ -15,7 +15,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from reconciler.cxone_admin.defaults import DEFAULT_API_VERSION, DEFAULT_ISSUER
+from reconciler.cxone_admin.defaults import (
+    DEFAULT_API_VERSION,
+    DEFAULT_ISSUER,
+    DEFAULT_METRICS_SOURCE,
+    MetricsSource,
+)
 from reconciler.desired.diagnostics import did_you_mean
 from reconciler.desired.jurisdictions import DEFAULT_JURISDICTION, JURISDICTIONS
 from reconciler.dialer_v1.bodies import (
@@ -245,6 +250,9 @@ class TenantSpec(SpecModel):
         | None
     ) = None
     api_version: Annotated[int, Field(ge=1, le=99)] = DEFAULT_API_VERSION
+    # cxone-admin: where the guard and `metrics` read a skill's abandonment (doctor says
+    # which source the tenant serves): dialer-contacts, skill-summary, or auto.
+    metrics_source: MetricsSource = DEFAULT_METRICS_SOURCE
     credentials: Credentials = Credentials()
     carrier: Carrier | None = None
     compliance: Compliance = Compliance()

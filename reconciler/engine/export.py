@@ -14,9 +14,10 @@ import re
 from typing import Any
 
 import yaml
+from pydantic import BaseModel
 
 from reconciler import registry
-from reconciler.kinds import LiveState, SecretField
+from reconciler.kinds import KindDescriptor, LiveState, SecretField
 
 API_VERSION = "dialer.cxone/v1"
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$")
@@ -90,21 +91,30 @@ def _document(
     return f"# yaml-language-server: $schema={prefix}schemas/{schema}.schema.json\n{comment}{body}"
 
 
+CARRIER_COMMENT = (
+    "# Exported from the live tenant. Add `carrier: {max_trunks: N, "
+    "current_utilization_percent: P}`\n# under spec: so the capacity rules can run.\n"
+)
+
+
+def spec_of(kind: KindDescriptor[Any], body: BaseModel) -> tuple[dict[str, Any], list[str]]:
+    """A live body as a document's `spec`, and what a spec could not hold of it."""
+    if kind.export.spec is not None:
+        return kind.export.spec(body)
+    data = kind.to_json(body)
+    data.pop("name", None)
+    return data, []
+
+
 def export_files(
-    live: LiveState, *, environment: str, tenant_spec: dict[str, Any]
+    live: LiveState,
+    *,
+    environment: str,
+    tenant_spec: dict[str, Any],
+    comment: str = CARRIER_COMMENT,
 ) -> dict[str, str]:
     """Every spec file of the export, by path relative to the output directory."""
-    files = {
-        "tenant.yaml": _document(
-            "Tenant",
-            environment,
-            tenant_spec,
-            "tenant",
-            2,
-            "# Exported from the live tenant. Add `carrier: {max_trunks: N, "
-            "current_utilization_percent: P}`\n# under spec: so the capacity rules can run.\n",
-        )
-    }
+    files = {"tenant.yaml": _document("Tenant", environment, tenant_spec, "tenant", 2, comment)}
     for kind_name in live.kinds:
         kind = registry.kind(kind_name)
         resources = live.of_kind(kind_name)
@@ -113,8 +123,7 @@ def export_files(
         secrets = secret_envs(kind.secret, names) if kind.secret is not None else {}
         layout = kind.export
         for r in resources:
-            body = kind.to_json(r.body)
-            body.pop("name", None)
+            body, _ = spec_of(kind, r.body)
             if kind.secret is not None:
                 _refer_to_env(body, kind.secret, secrets[r.name])
             if layout.file is not None:
@@ -123,6 +132,16 @@ def export_files(
                 path, depth = f"{layout.directory}/{stems[r.name]}.yaml", 3
             files[path] = _document(kind_name, r.name, body, layout.schema, depth)
     return files
+
+
+def left_out(live: LiveState) -> list[str]:
+    """What the export could not write of each resource (`Kind.name: field (why)`)."""
+    out = []
+    for kind_name in live.kinds:
+        kind = registry.kind(kind_name)
+        for r in live.of_kind(kind_name):
+            out += [f"{r.address}: {note}" for note in spec_of(kind, r.body)[1]]
+    return out
 
 
 def exported_secret_envs(live: LiveState) -> list[str]:

@@ -83,6 +83,7 @@ class WatchTarget:
     bounds: Mapping[MetricName, MetricBound]
     watch_seconds: float
     interval_seconds: float
+    noun: str = "campaign"  # what it is called in messages ("skill" for an outbound skill)
 
     def read_times(self) -> list[float]:
         """Seconds after activation at which to read: every interval, and at the end."""
@@ -106,12 +107,13 @@ class Breach:
     side: Literal["max", "min"]
     interval_start: str
     interval_end: str
+    noun: str = "campaign"
 
     def describe(self) -> str:
         """`abandonmentRate 0.051 on campaign X is above its max 0.03 (interval ...)`."""
         where = "above its max" if self.side == "max" else "below its min"
         return (
-            f"{self.metric} {self.value:g} on campaign {self.campaign} is {where} "
+            f"{self.metric} {self.value:g} on {self.noun} {self.campaign} is {where} "
             f"{self.bound:g} (interval {self.interval_start} - {self.interval_end})"
         )
 
@@ -168,6 +170,7 @@ def watch_targets(
                 dict(block.metrics),
                 watch,
                 min(block.interval_seconds, watch),
+                registry.kind(change.kind).word,
             )
         )
     return out
@@ -187,7 +190,14 @@ def check_row(target: WatchTarget, row: MetricRow) -> Breach | None:
         else:
             continue
         return Breach(
-            target.campaign, metric, value, limit, side, row.interval_start, row.interval_end
+            target.campaign,
+            metric,
+            value,
+            limit,
+            side,
+            row.interval_start,
+            row.interval_end,
+            target.noun,
         )
     return None
 
@@ -408,7 +418,9 @@ def guard_report(outcome: GuardOutcome, *, pre_apply_snapshot_id: str) -> str:
     """What the guard saw and did, for the end of `apply`'s output."""
     w = outcome.watch
     if outcome.result == "nothing-to-watch":
-        return "Guard: no created or updated campaign has a verify block; nothing to watch.\n"
+        return (
+            "Guard: no created or updated campaign or skill has a verify block; nothing to watch.\n"
+        )
     if outcome.result == "held" and w is not None:
         return (
             f"Guard: {', '.join(outcome.campaigns)} held every bound for the whole watch "

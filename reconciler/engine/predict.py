@@ -1,7 +1,9 @@
 """Plan predictions: the capacity model's figures before and after each campaign change.
 
 `make_predictor(state)` gives the planner's `Predictor`: for every created or updated
-Campaign it returns `{"before": figures | None, "after": figures}` where the figures are
+Campaign, and every updated OutboundSkill whose document declares `staffing.agents`
+(`Pacing.for_skill`: its maximumRatio, abandonTimeout and preview setting, the specs' value
+else the live one), it returns `{"before": figures | None, "after": figures}` where the figures are
 the `local` object of the simulate JSON (docs/capacity-model.md) plus a `note` when they are not a
 plain simulation. Before and after use the same traffic assumptions (the campaign's
 effective `simulation:` block) and the same carrier, so the difference is the change's.
@@ -13,8 +15,8 @@ simulation) so that 200 changed campaigns stay well inside the plan's time budge
 
 `prediction_warnings(plan, state)` turns predictions into `predicted-abandonment`
 warnings: the estimate, or the upper end of its 95% interval, above the campaign's
-`abandonment_rate_target`, the Tenant's `compliance.max_abandonment_rate` or the
-jurisdiction's legal cap.
+`abandonment_rate_target` (a skill's `abandonRateThreshold`), the Tenant's
+`compliance.max_abandonment_rate` or the jurisdiction's legal cap.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pydantic import BaseModel
 
 from reconciler.capacity import Pacing, SimulationResult, Traffic, predict
 from reconciler.capacity.predict import Budget
+from reconciler.cxone_admin.bodies import SkillBody
 from reconciler.desired import DesiredState, SimulationBlock
 from reconciler.desired.desired_state import merge_simulation
 from reconciler.desired.jurisdictions import DEFAULT_JURISDICTION, JURISDICTIONS
@@ -75,29 +78,85 @@ def figures_json(result: SimulationResult) -> dict[str, Any]:
     return data
 
 
+# The settings of a skill its pacing reads: (block, field, default when neither the specs
+# nor the tenant give it).
+SKILL_SETTINGS: dict[str, tuple[str, str, Any]] = {
+    "maximumRatio": ("generalSettings", "maximumRatio", 1),
+    "abandonTimeout": ("cpaSettings", "abandonTimeout", 0.0),
+    "confirmationRequiredDefault": ("deliveryPreferences", "confirmationRequiredDefault", False),
+}
+
+
+def skill_setting(name: str, *bodies: BaseModel | None) -> tuple[Any, int | None]:
+    """A skill setting from the first body that gives it, and which one (None: default)."""
+    block_name, field, default = SKILL_SETTINGS[name]
+    for index, body in enumerate(bodies):
+        block = body.blocks.get(block_name) if isinstance(body, SkillBody) else None
+        value = getattr(block, field, None) if block is not None else None
+        if value is not None:
+            return value, index
+    return default, None
+
+
+def skill_pacing(
+    agents: int, trunks: int | None, *bodies: BaseModel | None
+) -> tuple[Pacing, dict[str, int | None]]:
+    """A skill's pacing from its bodies, first wins (desired over live), and where each
+    setting came from (the body's index; None: the default)."""
+    found = {name: skill_setting(name, *bodies) for name in SKILL_SETTINGS}
+    pacing = Pacing.for_skill(
+        agents=agents,
+        maximum_ratio=float(found["maximumRatio"][0]),
+        preview=bool(found["confirmationRequiredDefault"][0]),
+        abandon_timeout_sec=float(found["abandonTimeout"][0]),
+        free_trunks=trunks,
+    )
+    return pacing, {name: source for name, (_, source) in found.items()}
+
+
+def staffed_agents(state: DesiredState, name: str) -> int | None:
+    """The agents a skill's `staffing:` declares (None: not declared, no prediction)."""
+    try:
+        doc = state.dialing(name)
+    except KeyError:
+        return None
+    staffing = getattr(doc, "staffing", None)
+    return staffing.agents if staffing is not None else None
+
+
 def make_predictor(state: DesiredState, *, budget: Budget = "fast") -> Predictor:
     """The planner's Predictor for this desired state and its carrier."""
     trunks = free_trunks_of(state)
 
-    def figures(body: BaseModel | None, traffic: Traffic, seed: int) -> dict[str, Any] | None:
-        if not isinstance(body, SettingsBody):
+    def run(pacing: Pacing, traffic: Traffic, seed: int) -> dict[str, Any]:
+        return figures_json(predict(pacing, traffic, budget=budget, seed=seed))
+
+    def pacings(
+        name: str, live: BaseModel | None, desired: BaseModel
+    ) -> tuple[Pacing | None, Pacing] | None:
+        if isinstance(desired, SettingsBody):
+            before = Pacing.from_body(live, trunks) if isinstance(live, SettingsBody) else None
+            return before, Pacing.from_body(desired, trunks)
+        agents = staffed_agents(state, name)
+        if not isinstance(desired, SkillBody) or agents is None:
             return None
-        return figures_json(
-            predict(Pacing.from_body(body, trunks), traffic, budget=budget, seed=seed)
-        )
+        before = skill_pacing(agents, trunks, live)[0] if live is not None else None
+        return before, skill_pacing(agents, trunks, desired, live)[0]
 
     def predictor(
         kind: str, name: str, live: BaseModel | None, desired: BaseModel | None
     ) -> dict[str, Any] | None:
-        if desired is None:
+        found = pacings(name, live, desired) if desired is not None else None
+        if found is None:
             return None
         block = simulation_block(state, name)
         traffic = traffic_of(block)
         seed = PREDICTION_SEED if block.seed is None else block.seed
-        after = figures(desired, traffic, seed)
-        if after is None:
-            return None
-        return {"before": figures(live, traffic, seed), "after": after}
+        before, after = found
+        return {
+            "before": run(before, traffic, seed) if before is not None else None,
+            "after": run(after, traffic, seed),
+        }
 
     return predictor
 
@@ -116,11 +175,17 @@ class AbandonmentLimit:
         return f"{self.label} {_pct(self.value)}{cited}"
 
 
-def abandonment_limits(state: DesiredState, target: float | None) -> list[AbandonmentLimit]:
-    """The campaign's target, the Tenant's own cap and the jurisdiction's legal cap."""
+CAMPAIGN_TARGET = "the campaign's abandonment_rate_target"
+SKILL_TARGET = "the skill's abandonRateThreshold"
+
+
+def abandonment_limits(
+    state: DesiredState, target: float | None, target_label: str = CAMPAIGN_TARGET
+) -> list[AbandonmentLimit]:
+    """The campaign's (or skill's) target, the Tenant's own cap and the legal cap."""
     limits = []
     if target is not None:
-        limits.append(AbandonmentLimit(target, "the campaign's abandonment_rate_target"))
+        limits.append(AbandonmentLimit(target, target_label))
     compliance = state.tenant.spec.compliance if state.tenant else None
     if compliance is not None and compliance.max_abandonment_rate is not None:
         limits.append(
@@ -140,10 +205,33 @@ def _pct(x: float) -> str:
     return f"{x * 100:.2f}%"
 
 
-def _target_of(desired: dict[str, Any] | None) -> float | None:
+def _skill_threshold(general: Any) -> float | None:
+    """A skill's own abandonment target as a fraction: its threshold is a percent, applied
+    when the skill overrides the business unit's."""
+    value = general.get("abandonRateThreshold") if isinstance(general, dict) else None
+    applied = (
+        isinstance(general, dict) and general.get("overrideBusinessUnitAbandonRate") is not False
+    )
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and applied:
+        return float(value) / 100
+    return None
+
+
+def skill_target(body: BaseModel) -> tuple[float | None, str]:
+    """The skill's abandonment target (a fraction) from its body, and how to name it."""
+    block = body.blocks.get("generalSettings") if isinstance(body, SkillBody) else None
+    general = block.to_put_json() if block is not None else None
+    return _skill_threshold(general), SKILL_TARGET
+
+
+def _target_of(desired: dict[str, Any] | None) -> tuple[float | None, str]:
+    """The change's own abandonment target (a fraction) and how to name it."""
+    general = (desired or {}).get("generalSettings")
+    if isinstance(general, dict):
+        return _skill_threshold(general), SKILL_TARGET
     algorithm = (desired or {}).get("algorithm") or {}
     value = algorithm.get("abandonment_rate_target")
-    return float(value) if isinstance(value, (int, float)) else None
+    return (float(value) if isinstance(value, (int, float)) else None), CAMPAIGN_TARGET
 
 
 def abandonment_warning(
@@ -178,7 +266,7 @@ def prediction_warnings(plan: Plan, state: DesiredState) -> tuple[PlanWarning, .
         after = (change.prediction or {}).get("after")
         if change.action is Action.DELETE or not isinstance(after, dict):
             continue
-        limits = abandonment_limits(state, _target_of(change.desired))
+        limits = abandonment_limits(state, *_target_of(change.desired))
         warning = abandonment_warning(str(change.address), after, limits, change.source)
         if warning is not None:
             out.append(warning)

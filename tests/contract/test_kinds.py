@@ -8,6 +8,7 @@ sample here fails `test_every_kind_has_a_sample`, so a new kind cannot skip its 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -184,3 +185,29 @@ def test_create_read_update_restore_delete(kind: str) -> None:
 
     with tenant() as base_url:
         asyncio.run(scenario(base_url))
+
+
+def test_the_plan_schema_knows_every_kind() -> None:
+    schema = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json").read_text())
+    assert set(schema["$defs"]["kind"]["enum"]) == set(registry.KINDS)
+
+
+def test_a_cxone_admin_plan_follows_the_plan_schema() -> None:
+    import jsonschema
+
+    from reconciler.desired import load_desired_state
+    from reconciler.engine.from_specs import plan_desired_state
+
+    state = load_desired_state(Path(__file__).parents[2] / "specs" / "cxone-example")
+    schema = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json").read_text())
+
+    async def plan() -> dict[str, Any]:
+        with cxone_admin_tenant() as url:
+            async with cxone_admin_backend(url) as backend:
+                made, _ = await plan_desired_state(backend, state, prune=False)
+        return made.to_json()
+
+    data = asyncio.run(plan())
+    assert [c["kind"] for c in data["changes"]] == ["OutboundSkill", "OutboundSkill"]
+    assert all(c["live_parts"] for c in data["changes"])
+    jsonschema.validate(data, schema)

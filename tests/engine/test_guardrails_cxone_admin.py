@@ -99,6 +99,7 @@ def _general(cli: AdminCli) -> dict[str, Any]:
 
 
 def test_the_gate_counts_skills_and_dnc_groups(admin: AdminCli) -> None:
+    admin.edit("tenant.yaml", {"spec": {**_tenant(admin), "max_change_share": 0.3}})
     skill_change(admin, 2.0)  # 1 update of 3 managed resources: 33% > 30%
     data = admin.plan()
     assert data["gate"]["managed"] == 3 and data["gate"]["trips"] is True
