@@ -38,7 +38,7 @@ CHANGED = 20
 RSS_BOUND_MB = 200.0
 LOCAL_BOUND_S = 1.0  # for 2,000 campaigns
 LOCAL_BOUND_SIZE = 2_000
-LIMITS = ("--read-limit", str(10**7), "--write-limit", str(10**7), "--operation-seconds", "0")
+LIMITS = ("--read-limit", "1000000", "--write-limit", "1000000", "--operation-seconds", "0")
 
 
 def prepare_specs(spec: Path) -> None:
