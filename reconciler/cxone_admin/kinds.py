@@ -200,6 +200,9 @@ async def _write_blocks(
     if not desired:
         return
     current = dict((await api.skill_parameters(skill_id)).blocks)
+    # The digests each block must still have: the plan's, until our own write to the partner
+    # block moves the coupled fields (then the digest that write leaves).
+    expected_parts = dict(planned)
     for name in SPEC_BLOCKS:
         if name not in desired:
             continue
@@ -208,10 +211,10 @@ async def _write_blocks(
                 f"skill {skill_id}'s parameters show no {name}",
                 hint="run `reconciler doctor` to see what this tenant's API version shows",
             )
-        if name in planned and block_digest(current[name]) != planned[name]:
+        if name in expected_parts and block_digest(current[name]) != expected_parts[name]:
             raise errors.BlockChangedError(
                 f"skill {skill_id}'s {name} changed since the plan read it",
-                expected_digest=planned[name],
+                expected_digest=expected_parts[name],
                 current_digest=block_digest(current[name]),
                 hint="someone edited the skill: plan again, review, apply",
             )
@@ -233,6 +236,8 @@ async def _write_blocks(
             # One setting shown in two blocks: our write moved the partner's copy too.
             shared = {k: v for k, v in send.to_put_json().items() if k in SHARED_FIELDS}
             current[partner] = current[partner].overlay(type(current[partner]).from_server(shared))
+            if partner in expected_parts:
+                expected_parts[partner] = block_digest(current[partner])
 
 
 async def _write_links(
