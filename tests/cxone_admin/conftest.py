@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,10 +23,12 @@ from reconciler.cxone_admin.emulator import (
     AdminEmulator,
     AdminEmulatorConfig,
     ManualClock,
+    SystemClock,
     default_seed,
     serve_in_thread,
 )
 from reconciler.dialer_v1.client import ClientEvent, ClientOptions
+from tests.cxone_admin.harness import AdminCli, copy_example
 from tests.dialer_v1.test_client_harness import FakeTime
 
 ACCESS_KEY_ID = "AK-reconciler-ci-0042"
@@ -152,3 +155,41 @@ def seed_without_groups() -> dict[str, Any]:
     seed = default_seed()
     seed["dncGroups"] = []
     return seed
+
+
+# ---- the engine end to end: the real CLI against the emulator (harness.py) ------------------
+
+AdminCliFactory = Callable[..., AdminCli]
+
+
+@pytest.fixture
+def admin_cli_factory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[AdminCliFactory]:
+    """Serve an admin emulator (seeded, switched) and point a spec copy and the env at it."""
+    with contextlib.ExitStack() as stack:
+
+        def start(seed: Any = None, **switches: Any) -> AdminCli:
+            switches.setdefault("start_stop_seconds", 0.0)
+            emu = AdminEmulator(config(**switches), SystemClock(), seed)
+            url = stack.enter_context(serve_in_thread(emu))
+            spec = copy_example(tmp_path)
+            state_root = tmp_path / "state"
+            for name in ("GITHUB_ACTOR", "NO_COLOR", "CXONE_API_URL", "CXONE_BASE_URL"):
+                monkeypatch.delenv(name, raising=False)
+            monkeypatch.setenv("CXONE_ISSUER_URL", url)
+            monkeypatch.setenv("CXONE_ACCESS_KEY_ID", ACCESS_KEY_ID)
+            monkeypatch.setenv("CXONE_ACCESS_KEY_SECRET", ACCESS_KEY_SECRET)
+            monkeypatch.setenv("CXONE_CLIENT_ID", CLIENT_ID)
+            monkeypatch.setenv("CXONE_CLIENT_SECRET", CLIENT_SECRET)
+            monkeypatch.setenv("RECONCILER_STATE_DIR", str(state_root))
+            monkeypatch.setenv("USER", "e2e-tester")
+            return AdminCli(emu, url, spec, state_root, capsys)
+
+        yield start
+
+
+@pytest.fixture
+def admin_cli(admin_cli_factory: AdminCliFactory) -> AdminCli:
+    """The default seed (it differs from specs/cxone-example in two skills) on a socket."""
+    return admin_cli_factory()

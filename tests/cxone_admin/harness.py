@@ -1,0 +1,378 @@
+"""End-to-end harness for `api: cxone-admin`: the real CLI against the admin emulator.
+
+`admin_cli_factory(seed, **switches)` (conftest.py) serves an `AdminEmulator` on a loopback
+socket, copies `specs/cxone-example` to a temporary directory, points the environment at
+both (CXONE_ISSUER_URL, the access key, the app's id and secret, RECONCILER_STATE_DIR) and
+returns an `AdminCli` that runs `reconciler.cli.main.main([...])` in-process.
+
+THE INVARIANT, as this API words it: after any apply every skill block and every DNC link
+is either at its desired state (the live block with the spec's fields written over it, the
+coupled fields followed, the listed zones called and the others not, the listed groups
+linked) or at its pre-apply content, compared block by block in the stored PUT form; every
+DNC group likewise. `assert_desired_or_before` checks it over the whole tenant (a block a
+plan did not touch has desired == before) and says where each block ended.
+
+The oracle here is written from the API's documented behaviour, not from the code under
+test: it never calls the client's overlay or projection.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+import yaml
+
+from reconciler.cli.main import main
+from reconciler.cxone_admin.blocks import SHARED_FIELDS
+from reconciler.cxone_admin.bodies import SPEC_BLOCKS
+from reconciler.cxone_admin.emulator import AdminEmulator
+from reconciler.desired import load_desired_state
+from reconciler.dialer_v1.emulator.records import RequestRecord
+from reconciler.state.audit import AuditLog
+from reconciler.state.journal import list_unfinished
+from reconciler.state.layout import StateDir
+from tests.engine.conftest import Run, merge
+
+Json = dict[str, Any]
+EXAMPLE = Path(__file__).resolve().parents[2] / "specs" / "cxone-example"
+ENVIRONMENT = "cxone-example"
+WRITE_METHODS = frozenset({"POST", "PUT", "DELETE"})
+PARTNER = {"generalSettings": "retrySettings", "retrySettings": "generalSettings"}
+ZONES = "timeZoneSettings"
+Where = Literal["desired", "before", "both"]
+
+
+# ---- the tenant as the invariant compares it ------------------------------------------------
+
+
+def _zone_key(zone: Json) -> str:
+    return str(zone.get("standardName") or "").casefold()
+
+
+@dataclass(frozen=True)
+class AdminView:
+    """The live tenant: each PC skill's blocks (stored PUT form) and DNC links, each group."""
+
+    blocks: dict[str, dict[str, Any]]  # skill -> block -> PUT form
+    links: dict[str, list[str]]  # skill -> names of the groups scrubbing it
+    groups: dict[str, Json]  # group -> {dncGroupDescription, isActive}
+    running: dict[str, bool]
+
+    @classmethod
+    def of(cls, tenant: Json) -> AdminView:
+        names = {g["dncGroupId"]: g["dncGroupName"] for g in tenant["dncGroups"]}
+        blocks: dict[str, dict[str, Any]] = {}
+        links: dict[str, list[str]] = {}
+        running: dict[str, bool] = {}
+        for entry in tenant["skills"]:
+            if "parameters" not in entry:
+                continue  # not a Personal Connection skill
+            skill = entry["skill"]
+            name = skill["skillName"]
+            blocks[name] = {b: entry["parameters"][b] for b in SPEC_BLOCKS}
+            links[name] = sorted(
+                names[g["dncGroupId"]]
+                for g in tenant["dncGroups"]
+                if skill["skillId"] in g["scrubbedSkills"]
+            )
+            running[name] = bool(skill.get("isRunning"))
+        groups = {
+            g["dncGroupName"]: {
+                "dncGroupDescription": g.get("dncGroupDescription") or "",
+                "isActive": g.get("isActive"),
+            }
+            for g in tenant["dncGroups"]
+        }
+        return cls(blocks, links, groups, running)
+
+
+def _spec_block(spec: Json, name: str) -> Any:
+    """The spec's fields of one block, with the coupled fields its partner block manages."""
+    own = copy.deepcopy(spec.get(name))
+    partner = PARTNER.get(name)
+    if partner is not None and isinstance(spec.get(partner), dict):
+        shared = {k: v for k, v in spec[partner].items() if k in SHARED_FIELDS}
+        if shared:
+            own = {**(own or {}), **shared}
+    return own
+
+
+def desired_block(name: str, before: Any, spec: Any) -> Any:
+    """What a block holds once the spec is applied: live with the spec's fields over it.
+
+    Zones: a listed zone takes the spec's fields (called unless the spec says not), every
+    other zone is no longer called ("All timezone boundings not in the request will be
+    deactivated"). A block the spec does not manage keeps its content.
+    """
+    if spec is None:
+        return before
+    if name == ZONES:
+        listed = {_zone_key(z): z for z in spec}
+        out = []
+        for zone in before:
+            want = listed.get(_zone_key(zone))
+            if want is None:
+                out.append({**zone, "timeZoneActiveToCall": False})
+            else:
+                out.append({**zone, "timeZoneActiveToCall": True, **want})
+        return out
+    return {**before, **spec}
+
+
+def spec_skills(spec_dir: Path) -> dict[str, Json]:
+    """skill -> the JSON its document manages (blocks in PUT form, `dncGroups`)."""
+    state = load_desired_state(spec_dir)
+    out: dict[str, Json] = {}
+    for skill in state.skills:
+        data: Json = {n: b.to_put_json() for n, b in skill.body.blocks.items()}
+        if skill.body.dncGroups is not None:
+            data["dncGroups"] = list(skill.body.dncGroups)
+        out[skill.name] = data
+    return out
+
+
+def spec_groups(spec_dir: Path) -> dict[str, Json]:
+    """group -> the fields its document manages."""
+    state = load_desired_state(spec_dir)
+    return {g.name: g.body.model_dump(exclude_none=True) for g in state.dnc_groups}
+
+
+def expected_view(before: AdminView, spec_dir: Path, *, prune: bool = False) -> AdminView:
+    """The tenant `before` once the specs are applied (the oracle of `desired`)."""
+    skills = spec_skills(spec_dir)
+    blocks: dict[str, dict[str, Any]] = {}
+    links: dict[str, list[str]] = {}
+    for name, have in before.blocks.items():
+        spec = skills.get(name, {})
+        blocks[name] = {b: desired_block(b, have[b], _spec_block(spec, b)) for b in have}
+        wanted = spec.get("dncGroups")
+        if wanted is None:
+            links[name] = before.links[name]
+        elif prune:
+            links[name] = sorted(wanted)
+        else:
+            links[name] = sorted(set(before.links[name]) | set(wanted))
+    groups = {n: dict(g) for n, g in before.groups.items()}
+    for name, fields in spec_groups(spec_dir).items():
+        base = groups.get(name, {"dncGroupDescription": "", "isActive": True})
+        groups[name] = {**base, **fields}
+    return AdminView(blocks, links, groups, dict(before.running))
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as the API means it: 2 == 2.0, zones in any order."""
+    if isinstance(a, list) and isinstance(b, list) and all(isinstance(x, dict) for x in a + b):
+        return sorted(map(_zone_key, a)) == sorted(map(_zone_key, b)) and all(
+            _same(x, next(y for y in b if _zone_key(y) == _zone_key(x))) for x in a
+        )
+    if isinstance(a, dict) and isinstance(b, dict):
+        keys = set(a) | set(b)
+        return all(_same(a.get(k), b.get(k)) for k in keys)
+    return bool(a == b)
+
+
+def assert_desired_or_before(
+    now: AdminView, before: AdminView, want: AdminView
+) -> dict[str, Where]:
+    """THE INVARIANT over every block, link set and group; returns where each one is."""
+    where: dict[str, Where] = {}
+
+    def judge(address: str, have: Any, old: Any, new: Any) -> None:
+        is_new, is_old = _same(have, new), _same(have, old)
+        assert is_new or is_old, (
+            f"{address} is neither desired nor its snapshot:\n now    {have}\n desired {new}"
+            f"\n before {old}"
+        )
+        where[address] = "both" if is_new and is_old else "desired" if is_new else "before"
+
+    assert sorted(now.blocks) == sorted(before.blocks)
+    for skill, blocks in now.blocks.items():
+        for block, have in blocks.items():
+            old, new = before.blocks[skill][block], want.blocks[skill][block]
+            judge(f"{skill}.{block}", have, old, new)
+        judge(f"{skill}.dncGroups", now.links[skill], before.links[skill], want.links[skill])
+    for group in sorted(set(now.groups) | set(want.groups)):
+        judge(
+            f"DncGroup.{group}",
+            now.groups.get(group),
+            before.groups.get(group),
+            want.groups.get(group),
+        )
+    return where
+
+
+def assert_all(where: dict[str, Where], side: Literal["desired", "before"]) -> None:
+    """Every block, link set and group is at `side` (or at both)."""
+    off = {a: w for a, w in where.items() if w not in (side, "both")}
+    assert not off, f"not at {side}: {off}"
+
+
+# ---- the CLI harness ------------------------------------------------------------------------
+
+
+@dataclass
+class AdminCli:
+    """The CLI and everything it touches, for one test."""
+
+    emu: AdminEmulator
+    url: str
+    spec: Path
+    state_root: Path
+    capsys: pytest.CaptureFixture[str]
+    runs: list[Run] = field(default_factory=list)
+
+    def run(self, *argv: str) -> Run:
+        """`reconciler ARGV...` in-process; output captured."""
+        self.capsys.readouterr()
+        code = main(list(argv))
+        out, err = self.capsys.readouterr()
+        result = Run(code, out, err)
+        self.runs.append(result)
+        return result
+
+    def plan(self, *extra: str) -> Run:
+        return self.run("plan", str(self.spec), *extra)
+
+    def apply(self, *extra: str) -> Run:
+        """`reconciler apply SPEC --auto-approve EXTRA...`."""
+        return self.run("apply", str(self.spec), "--auto-approve", *extra)
+
+    def drift(self, *extra: str) -> Run:
+        return self.run("drift", str(self.spec), *extra)
+
+    # -- the tenant -------------------------------------------------------------------------
+    def view(self) -> AdminView:
+        return AdminView.of(self.emu.tenant_json())
+
+    def expected(self, before: AdminView) -> AdminView:
+        return expected_view(before, self.spec, prune=self.prune)
+
+    @property
+    def prune(self) -> bool:
+        doc = yaml.safe_load((self.spec / "tenant.yaml").read_text(encoding="utf-8"))
+        return bool(doc["spec"].get("prune"))
+
+    def mark(self) -> int:
+        return len(self.emu.requests)
+
+    def writes_since(self, mark: int = 0) -> list[RequestRecord]:
+        """API requests that could change the tenant (the token request is not one)."""
+        return [
+            r
+            for r in self.emu.requests[mark:]
+            if r.method in WRITE_METHODS and r.path.startswith("/inContactAPI")
+        ]
+
+    def api_requests(self, mark: int = 0) -> list[RequestRecord]:
+        return [r for r in self.emu.requests[mark:] if r.path.startswith("/inContactAPI")]
+
+    # -- the spec copy ----------------------------------------------------------------------
+    def edit_spec(self, relative: str, changes: Json) -> None:
+        """Deep-merge `changes` into the document at `relative` (comments are lost)."""
+        path = self.spec / relative
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        path.write_text(yaml.safe_dump(merge(doc, changes), sort_keys=False), encoding="utf-8")
+
+    def set_spec(self, relative: str, doc: Json) -> None:
+        """Write a whole document at `relative`."""
+        path = self.spec / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+
+    def replace_block(self, relative: str, block: str, value: Any) -> None:
+        """Set one block of a skill document to exactly `value` (None: remove it)."""
+        path = self.spec / relative
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if value is None:
+            doc["spec"].pop(block, None)
+        else:
+            doc["spec"][block] = value
+        path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+
+    # -- the state directory ----------------------------------------------------------------
+    @property
+    def state(self) -> StateDir:
+        return StateDir(self.state_root, ENVIRONMENT)
+
+    def audit(self) -> list[Json]:
+        return list(AuditLog(self.state.audit_path).entries())
+
+    def unfinished(self) -> int:
+        return len(list_unfinished(self.state)) if self.state.journal_dir.is_dir() else 0
+
+
+def copy_example(tmp_path: Path) -> Path:
+    """A copy of specs/cxone-example (the environment is the directory's name)."""
+    spec = tmp_path / "specs" / ENVIRONMENT
+    if not spec.exists():
+        shutil.copytree(EXAMPLE, spec)
+    return spec
+
+
+def iter_pc_names(tenant: Json) -> Iterator[str]:
+    for entry in tenant["skills"]:
+        if "parameters" in entry:
+            yield entry["skill"]["skillName"]
+
+
+# ---- a spec that exercises every block, the coupled fields and DNC links --------------------
+
+EAST, RENEWALS = "skills/collections-east.yaml", "skills/renewals-central.yaml"
+
+
+def write_rich_specs(cli: AdminCli) -> None:
+    """specs/cxone-example with every block of Collections_East managed, a coupled field, a
+    CPA exception, a schedule, DNC links added to both skills, a DNC group created and one
+    updated. Against the default seed every part of the plan below differs."""
+    cli.edit_spec(
+        EAST,
+        {
+            "spec": {
+                "generalSettings": {"maximumAttempts": 5},
+                "cpaSettings": {
+                    "abandonTimeout": 1.5,
+                    "exceptions": [
+                        {"attempt_No": 2, "ansMachineDetMode": 1, "ansMachineMsg": "east_vm.wav"}
+                    ],
+                },
+                "retrySettings": {"generalStaleMinutes": 90, "restrictedCallingMaxAttempts": 2},
+                "scheduleSettings": {
+                    "mondayStartTime": "09:00",
+                    "mondayEndTime": "19:30",
+                    "saturdayIsActive": True,
+                    "saturdayStartTime": "10:00",
+                    "saturdayEndTime": "14:00",
+                },
+                "deliveryPreferences": {"confirmationRequiredTimeout": 45},
+                "dncGroups": ["National_DNC", "Internal_DNC", "Holiday_DNC"],
+            }
+        },
+    )
+    cli.edit_spec(RENEWALS, {"spec": {"dncGroups": ["National_DNC", "Internal_DNC"]}})
+    cli.set_spec(
+        "dnc-groups/holiday-dnc.yaml",
+        {
+            "apiVersion": "dialer.cxone/v1",
+            "kind": "DncGroup",
+            "metadata": {"name": "Holiday_DNC"},
+            "spec": {"dncGroupDescription": "Numbers paused over the holidays", "isActive": True},
+        },
+    )
+    cli.edit_spec(
+        "dnc-groups/internal-dnc.yaml",
+        {"spec": {"dncGroupDescription": "Customers who asked us not to call (CRM export)"}},
+    )
+
+
+RICH_PLAN = {
+    ("DncGroup", "Holiday_DNC", "create"),
+    ("DncGroup", "Internal_DNC", "update"),
+    ("OutboundSkill", "Collections_East", "update"),
+    ("OutboundSkill", "Renewals_Central", "update"),
+}
