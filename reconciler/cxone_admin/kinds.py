@@ -37,6 +37,7 @@ from reconciler.cxone_admin.exported import skill_spec
 from reconciler.cxone_admin.metrics import guard_rows
 from reconciler.cxone_admin.records import BusinessUnit, DncGroup
 from reconciler.dialer_v1 import errors
+from reconciler.errors import ReconcilerError
 
 if TYPE_CHECKING:
     from reconciler.cxone_admin.client import CxoneAdminClient
@@ -183,11 +184,26 @@ class SkillOps:
             )
         skill_id = int(request.resource_id)
         desired = skill_body(request.body or {})
-        await _write_blocks(api, skill_id, desired.blocks, request.parts)
-        if desired.dncGroups is not None:
-            await _write_links(api, skill_id, desired.dncGroups, exact=request.exact)
+        written = _Landed()
+        try:
+            await _write_blocks(api, skill_id, desired.blocks, request.parts, written)
+            if desired.dncGroups is not None:
+                await _write_links(api, skill_id, desired.dncGroups, written, exact=request.exact)
+        except ReconcilerError as exc:
+            if written.parts and exc.landed == "no":
+                # This part was refused, but earlier parts of the same skill landed: the
+                # skill has changed and must be restored with the rest.
+                exc.landed = "yes"
+            raise
         after = await self.read(api, request.address.name, request.resource_id)
         return WriteResult(request.resource_id, after.version_tag if after else None)
+
+
+@dataclass
+class _Landed:
+    """How many parts (block PUTs, link writes) of one skill's write have landed."""
+
+    parts: int = 0
 
 
 async def _write_blocks(
@@ -195,6 +211,7 @@ async def _write_blocks(
     skill_id: int,
     desired: Mapping[str, Block],
     planned: Mapping[str, str],
+    written: _Landed,
 ) -> None:
     """Each desired block: re-read, refuse if it moved, PUT live merged with desired."""
     if not desired:
@@ -230,6 +247,7 @@ async def _write_blocks(
         send = now.overlay(desired[name])
         if block_digest(send) != expected:
             await api.put_block(skill_id, send, expected_digest=expected)
+            written.parts += 1
         current[name] = send
         partner = SHARED_PARTNER.get(name)
         if partner in current:
@@ -241,7 +259,12 @@ async def _write_blocks(
 
 
 async def _write_links(
-    api: CxoneAdminClient, skill_id: int, wanted: Sequence[str], *, exact: bool
+    api: CxoneAdminClient,
+    skill_id: int,
+    wanted: Sequence[str],
+    written: _Landed,
+    *,
+    exact: bool,
 ) -> None:
     """Link the skill to every wanted DNC group; with `exact`, unlink the others."""
     groups = {g.dncGroupName: g for g in await api.list_dnc_groups()}
@@ -255,9 +278,11 @@ async def _write_links(
     links = (await _links(api, list(groups.values()))).get(skill_id, [])
     for name in sorted(set(wanted) - set(links)):
         await api.link_scrubbed_skill(groups[name].dncGroupId, skill_id)
+        written.parts += 1
     if exact:
         for name in sorted(set(links) - set(wanted)):
             await api.unlink_scrubbed_skill(groups[name].dncGroupId, skill_id)
+            written.parts += 1
 
 
 # -- the API -------------------------------------------------------------------------------
