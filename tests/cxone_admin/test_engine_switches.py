@@ -27,9 +27,7 @@ from tests.engine.conftest import assert_audit_apply
 
 EAST_PATHS = [
     "cpaSettings.abandonTimeout",
-    "cpaSettings.exceptions[0].ansMachineDetMode",
-    "cpaSettings.exceptions[0].ansMachineMsg",
-    "cpaSettings.exceptions[0].attempt_No",
+    "cpaSettings.exceptions",
     "deliveryPreferences.confirmationRequiredTimeout",
     "dncGroups",
     "generalSettings.maximumAttempts",
