@@ -213,19 +213,19 @@ def assert_desired_or_before(
     before: AdminView,
     want: AdminView,
     *,
-    theirs: dict[str, Any] | None = None,
+    theirs: dict[str, list[Any]] | None = None,
 ) -> dict[str, Where]:
     """THE INVARIANT over every block, link set and group; returns where each one is.
 
-    `theirs`: address -> the content someone else gave that block during the apply, which
-    a block our run never wrote may keep ("theirs").
+    `theirs`: address -> contents someone else gave that block during the apply (their
+    edit over the block as it was, or over what we wrote), which it may hold instead.
     """
     where: dict[str, Where] = {}
-    others = {a: _own(a.rpartition(".")[2], v) for a, v in (theirs or {}).items()}
+    others = {a: [_own(a.rpartition(".")[2], v) for v in vs] for a, vs in (theirs or {}).items()}
 
     def judge(address: str, have: Any, old: Any, new: Any) -> None:
         is_new, is_old = _same(have, new), _same(have, old)
-        if address in others and not (is_new or is_old) and _same(have, others[address]):
+        if not (is_new or is_old) and any(_same(have, v) for v in others.get(address, [])):
             where[address] = "theirs"
             return
         assert is_new or is_old, (

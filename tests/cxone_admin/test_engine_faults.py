@@ -43,7 +43,7 @@ def cli(admin_cli_factory: AdminCliFactory) -> AdminCli:
 
 
 def assert_restored(
-    cli: AdminCli, run: Run, before: AdminView, *, theirs: dict[str, Any] | None = None
+    cli: AdminCli, run: Run, before: AdminView, *, theirs: dict[str, list[Any]] | None = None
 ) -> Json:
     """Exit 1; every block, link and group at its pre-apply content (or, for a block our run
     never wrote, at what someone else gave it); audited; nothing unfinished."""
@@ -213,13 +213,13 @@ def test_a_block_edited_between_our_read_and_our_write_is_refused_and_restored(
     # Never written over their edit by the apply; only the restore may write the block.
     assert puts_to(cli, block_path(EAST, block)) == (0 if block == BLOCKS[0] else 1)
     address = f"{EAST}.{block}"
-    theirs = {address: {**before.blocks[EAST][block], **edit}}
-    assert_restored(cli, run, before, theirs=theirs)
+    their_block = {**before.blocks[EAST][block], **edit}
+    assert_restored(cli, run, before, theirs={address: [their_block]})
     restored = restore_writes(cli.audit())
     if block == BLOCKS[0]:
         # Nothing of the skill landed: it is not restored, and their edit stands.
         assert f"OutboundSkill.{EAST}" not in restored
-        assert cli.view().blocks[EAST][block] == theirs[address]
+        assert cli.view().blocks[EAST][block] == their_block
     else:
         # Earlier blocks landed: the whole skill goes back to the snapshot, their edit with
         # it (the snapshot is the only content this run can vouch for; the audit log names
