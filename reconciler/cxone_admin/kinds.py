@@ -293,10 +293,14 @@ async def observe(api: CxoneAdminClient) -> LiveState:
     async def skills() -> list[Any]:
         return [s async for s in api.iter_skills()]
 
-    unit, listed, params, groups = await aio.gather(
-        api.business_unit(), skills(), api.all_parameters(), api.list_dnc_groups()
+    async def groups_and_links() -> tuple[list[DncGroup], dict[int, list[str]]]:
+        # The scrubbed-skills reads start as soon as the group list is in, beside the pages.
+        groups = await api.list_dnc_groups()
+        return groups, await _links(api, groups)
+
+    unit, listed, params, (groups, links) = await aio.gather(
+        api.business_unit(), skills(), api.all_parameters(), groups_and_links()
     )
-    links = await _links(api, groups)
     resources: list[LiveResource] = []
     for skill in listed:
         blocks = params[skill.skillId].blocks if skill.skillId in params else {}
