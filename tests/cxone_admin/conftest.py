@@ -8,9 +8,9 @@ stops with the test.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,12 +23,12 @@ from reconciler.cxone_admin.emulator import (
     AdminEmulator,
     AdminEmulatorConfig,
     ManualClock,
-    SystemClock,
     default_seed,
     serve_in_thread,
 )
 from reconciler.dialer_v1.client import ClientEvent, ClientOptions
-from tests.cxone_admin.harness import AdminCli, copy_example
+from tests.cli.cxone import CxoneFactory, cxone_factory
+from tests.cxone_admin.harness import AdminCli
 from tests.dialer_v1.test_client_harness import FakeTime
 
 ACCESS_KEY_ID = "AK-reconciler-ci-0042"
@@ -36,6 +36,8 @@ ACCESS_KEY_SECRET = "ak-s3cret-value-7731"
 CLIENT_ID = "reconciler-app"
 CLIENT_SECRET = "app-s3cret-value-5520"
 SECRETS = (ACCESS_KEY_SECRET, CLIENT_SECRET)
+# The shared end-to-end fixture (tests/cli/cxone.py) the engine tests' harness builds on.
+__all__ = ["cxone_factory"]
 START = 1_790_000_000.0  # 2026-09-21T14:13:20Z
 PC_SKILLS = {11001: "Collections_East", 11002: "Renewals_Central", 11003: "Winback_West"}
 OPTIONS = ClientOptions(timeout_seconds=5.0, backoff_base_seconds=0.5, backoff_cap_seconds=4.0)
@@ -163,30 +165,14 @@ AdminCliFactory = Callable[..., AdminCli]
 
 
 @pytest.fixture
-def admin_cli_factory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Iterator[AdminCliFactory]:
-    """Serve an admin emulator (seeded, switched) and point a spec copy and the env at it."""
-    with contextlib.ExitStack() as stack:
+def admin_cli_factory(cxone_factory: CxoneFactory) -> AdminCliFactory:
+    """tests/cli/cxone.py's `cxone_factory`, returning the engine tests' `AdminCli`."""
 
-        def start(seed: Any = None, **switches: Any) -> AdminCli:
-            switches.setdefault("start_stop_seconds", 0.0)
-            emu = AdminEmulator(config(**switches), SystemClock(), seed)
-            url = stack.enter_context(serve_in_thread(emu))
-            spec = copy_example(tmp_path)
-            state_root = tmp_path / "state"
-            for name in ("GITHUB_ACTOR", "NO_COLOR", "CXONE_API_URL", "CXONE_BASE_URL"):
-                monkeypatch.delenv(name, raising=False)
-            monkeypatch.setenv("CXONE_ISSUER_URL", url)
-            monkeypatch.setenv("CXONE_ACCESS_KEY_ID", ACCESS_KEY_ID)
-            monkeypatch.setenv("CXONE_ACCESS_KEY_SECRET", ACCESS_KEY_SECRET)
-            monkeypatch.setenv("CXONE_CLIENT_ID", CLIENT_ID)
-            monkeypatch.setenv("CXONE_CLIENT_SECRET", CLIENT_SECRET)
-            monkeypatch.setenv("RECONCILER_STATE_DIR", str(state_root))
-            monkeypatch.setenv("USER", "e2e-tester")
-            return AdminCli(emu, url, spec, state_root, capsys)
+    def start(seed: Any = None, **switches: Any) -> AdminCli:
+        cli = cxone_factory(seed, **switches)
+        return AdminCli(**{f.name: getattr(cli, f.name) for f in dataclasses.fields(cli)})
 
-        yield start
+    return start
 
 
 @pytest.fixture

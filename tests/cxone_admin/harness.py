@@ -1,9 +1,9 @@
 """End-to-end harness for `api: cxone-admin`: the real CLI against the admin emulator.
 
-`admin_cli_factory(seed, **switches)` (conftest.py) serves an `AdminEmulator` on a loopback
-socket, copies `specs/cxone-example` to a temporary directory, points the environment at
-both (CXONE_ISSUER_URL, the access key, the app's id and secret, RECONCILER_STATE_DIR) and
-returns an `AdminCli` that runs `reconciler.cli.main.main([...])` in-process.
+`admin_cli_factory(seed, **switches)` (conftest.py) is tests/cli/cxone.py's `cxone_factory`
+(an `AdminEmulator` on a loopback socket, a copy of `specs/cxone-example`, the environment
+pointing at both) returning an `AdminCli`: that harness with the tenant's view, the
+invariant's oracle and the state directory.
 
 THE INVARIANT, as this API words it: after any apply every skill block and every DNC link
 set is either at its desired state (the live block with the spec's fields written over it,
@@ -21,31 +21,24 @@ test: it never calls the client's overlay or projection.
 from __future__ import annotations
 
 import copy
-import shutil
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import pytest
 import yaml
 
-from reconciler.cli.main import main
 from reconciler.cxone_admin.blocks import SHARED_FIELDS
 from reconciler.cxone_admin.bodies import SPEC_BLOCKS
 from reconciler.cxone_admin.defaults import DEFAULT_API_VERSION
-from reconciler.cxone_admin.emulator import AdminEmulator
 from reconciler.desired import load_desired_state
 from reconciler.dialer_v1.emulator.records import RequestRecord
 from reconciler.state.audit import AuditLog
 from reconciler.state.journal import list_unfinished
 from reconciler.state.layout import StateDir
-from tests.engine.conftest import Run, merge
+from tests.cli.cxone import CxoneCli
+from tests.engine.conftest import Run
 
 Json = dict[str, Any]
-EXAMPLE = Path(__file__).resolve().parents[2] / "specs" / "cxone-example"
-ENVIRONMENT = "cxone-example"
-WRITE_METHODS = frozenset({"POST", "PUT", "DELETE"})
 PARTNER = {"generalSettings": "retrySettings", "retrySettings": "generalSettings"}
 ZONES = "timeZoneSettings"
 API = f"/inContactAPI/services/v{DEFAULT_API_VERSION}.0"
@@ -266,24 +259,9 @@ def assert_all(
 
 
 @dataclass
-class AdminCli:
-    """The CLI and everything it touches, for one test."""
-
-    emu: AdminEmulator
-    url: str
-    spec: Path
-    state_root: Path
-    capsys: pytest.CaptureFixture[str]
-    runs: list[Run] = field(default_factory=list)
-
-    def run(self, *argv: str) -> Run:
-        """`reconciler ARGV...` in-process; output captured."""
-        self.capsys.readouterr()
-        code = main(list(argv))
-        out, err = self.capsys.readouterr()
-        result = Run(code, out, err)
-        self.runs.append(result)
-        return result
+class AdminCli(CxoneCli):
+    """tests/cli/cxone.py's harness, with what the engine tests read: the tenant as the
+    invariant compares it, the state directory, and the commands they run most."""
 
     def plan(self, *extra: str) -> Run:
         return self.run("plan", str(self.spec), *extra)
@@ -307,33 +285,10 @@ class AdminCli:
         doc = yaml.safe_load((self.spec / "tenant.yaml").read_text(encoding="utf-8"))
         return bool(doc["spec"].get("prune"))
 
-    def mark(self) -> int:
-        return len(self.emu.requests)
-
-    def writes_since(self, mark: int = 0) -> list[RequestRecord]:
-        """API requests that could change the tenant (the token request is not one)."""
-        return [
-            r
-            for r in self.emu.requests[mark:]
-            if r.method in WRITE_METHODS and r.path.startswith("/inContactAPI")
-        ]
-
     def api_requests(self, mark: int = 0) -> list[RequestRecord]:
-        return [r for r in self.emu.requests[mark:] if r.path.startswith("/inContactAPI")]
+        return [r for r in self.requests_since(mark) if r.path.startswith("/inContactAPI")]
 
     # -- the spec copy ----------------------------------------------------------------------
-    def edit_spec(self, relative: str, changes: Json) -> None:
-        """Deep-merge `changes` into the document at `relative` (comments are lost)."""
-        path = self.spec / relative
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        path.write_text(yaml.safe_dump(merge(doc, changes), sort_keys=False), encoding="utf-8")
-
-    def set_spec(self, relative: str, doc: Json) -> None:
-        """Write a whole document at `relative`."""
-        path = self.spec / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
-
     def replace_block(self, relative: str, block: str, value: Any) -> None:
         """Set one block of a skill document to exactly `value` (None: remove it)."""
         path = self.spec / relative
@@ -347,27 +302,13 @@ class AdminCli:
     # -- the state directory ----------------------------------------------------------------
     @property
     def state(self) -> StateDir:
-        return StateDir(self.state_root, ENVIRONMENT)
+        return StateDir(self.state_root, self.spec.name)
 
     def audit(self) -> list[Json]:
         return list(AuditLog(self.state.audit_path).entries())
 
     def unfinished(self) -> int:
         return len(list_unfinished(self.state)) if self.state.journal_dir.is_dir() else 0
-
-
-def copy_example(tmp_path: Path) -> Path:
-    """A copy of specs/cxone-example (the environment is the directory's name)."""
-    spec = tmp_path / "specs" / ENVIRONMENT
-    if not spec.exists():
-        shutil.copytree(EXAMPLE, spec)
-    return spec
-
-
-def iter_pc_names(tenant: Json) -> Iterator[str]:
-    for entry in tenant["skills"]:
-        if "parameters" in entry:
-            yield entry["skill"]["skillName"]
 
 
 # ---- a spec that exercises every block, the coupled fields and DNC links --------------------
@@ -408,7 +349,7 @@ def write_rich_specs(cli: AdminCli, *, create_group: bool = True) -> None:
         },
     )
     cli.edit_spec(RENEWALS, {"spec": {"dncGroups": ["National_DNC", "Internal_DNC"]}})
-    cli.set_spec(
+    cli.write_spec(
         "dnc-groups/holiday-dnc.yaml",
         {
             "apiVersion": "dialer.cxone/v1",

@@ -1,14 +1,14 @@
 """Random block edits under random fault schedules on a CXone tenant; THE INVARIANT after
 every apply (api: cxone-admin; test_apply_statemachine.py does the same for dialer-v1).
 
-Each example: the emulator's switches at random; a live tenant (the default seed with
-random values in every block of the three Personal Connection skills, random zones and DNC
-links), specs managing a random subset of
-blocks and fields of random skills, DNC links, a DNC group updated and maybe one created,
-prune on or off; a random fault schedule (400, 429, 5xx and dropped connections before or
-after handling on any API call, an expired token, another admin's edit of a block just after
-our next read or write of it). The real pipeline (observe, the tenant's checks, plan, then
-`ApplyRun`) runs against the in-process emulator on a ManualClock: no socket, no real wait.
+Each example draws the emulator's switches; a live tenant (the default seed with random
+values in every block of the three Personal Connection skills, random zones and DNC links);
+specs managing a random subset of blocks and fields of random skills, DNC links, a DNC group
+updated and maybe one created, prune on or off; and a fault schedule (400, 429, 5xx and
+dropped connections before or after handling on any API call, an expired token, another
+admin's edit of a block just after our next read or write of it). The engine's apply
+(`run_apply`: recovery, observe, the tenant's checks, plan, snapshot, writes, verify or
+restore) runs against the in-process emulator on a ManualClock: no socket, no real wait.
 Then:
 
 - every block (the coupled fields apart), link set and group is at its desired or its
@@ -22,9 +22,9 @@ Then:
 from __future__ import annotations
 
 import asyncio
-import os
+import contextlib
 import tempfile
-import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,14 +38,13 @@ from reconciler.cxone_admin.emulator import AdminEmulator, ManualClock, default_
 from reconciler.cxone_admin.kinds import CXONE_ADMIN
 from reconciler.desired import load_desired_state
 from reconciler.dialer_v1.errors import ApiError
-from reconciler.engine.apply import ApplyOptions, ApplyRun
-from reconciler.engine.from_specs import normalizer_for, plan_desired_state
 from reconciler.engine.outcome import Outcome
+from reconciler.engine.pipeline import ApplyHooks, ApplyRequest, run_apply
+from reconciler.engine.workspace import Workspace
 from reconciler.kinds import Backend
 from reconciler.state.audit import AuditLog
-from reconciler.state.journal import Journal, list_unfinished
+from reconciler.state.journal import list_unfinished
 from reconciler.state.layout import StateDir
-from reconciler.state.snapshots import SnapshotStore
 from tests.cxone_admin.conftest import OPTIONS, START, config, credentials
 from tests.cxone_admin.harness import (
     API,
@@ -250,9 +249,9 @@ def inject(emu: AdminEmulator, faults: list[tuple[Any, ...]]) -> dict[str, list[
 async def apply_once(
     emu: AdminEmulator, time: FakeTime, state: StateDir, spec_dir: Path
 ) -> Outcome | str | None:
-    """Observe, plan (with the tenant's checks) and run the apply; None: nothing to do,
-    PLAN_FAILED: the plan could not be made (nothing was written)."""
-    desired = load_desired_state(spec_dir)
+    """`run_apply`, the engine's whole apply (recovery, observe, the tenant's checks, plan,
+    snapshot, writes, verify or restore), without the guard; None: nothing to do,
+    PLAN_FAILED: a read the plan needs failed for good (the CLI exits 1, nothing written)."""
     client = CxoneAdminClient(
         credentials(),
         issuer_url="http://127.0.0.1:8443",
@@ -261,34 +260,29 @@ async def apply_once(
         clock=time.now,
         sleep=time.sleep,
     )
+    workspace = Workspace(
+        state=state,
+        audit=AuditLog(state.audit_path),
+        secrets={},
+        secret_envs={},
+        actor="property",
+        operation_deadline=DEADLINE_SECONDS,
+        say=lambda _message: None,
+        confirm=lambda _question, _verb: None,
+    )
+    hooks = ApplyHooks(show_plan=lambda _plan: None, progress=_quiet)
+    request = ApplyRequest(load_desired_state(spec_dir), guard=False)
     async with client as api:
-        backend = Backend(CXONE_ADMIN, api)
-        prune = bool(desired.tenant and desired.tenant.spec.prune)
         try:
-            plan, live = await plan_desired_state(backend, desired, prune=prune)
-        except ApiError:  # a read the plan needs failed for good: the CLI exits 1
+            report = await run_apply(Backend(CXONE_ADMIN, api), workspace, request, hooks)
+        except ApiError:
             return PLAN_FAILED
-        if not plan.has_changes:
-            return None
-        run_id = uuid.uuid4().hex[:12]
-        return await ApplyRun(
-            backend,
-            plan=plan,
-            live=live,
-            snapshots=SnapshotStore(state),
-            journal_factory=lambda snap_id: Journal.begin(
-                state,
-                run_id=run_id,
-                command="apply",
-                plan_digest=plan.digest,
-                snapshot_id=snap_id,
-                pid=os.getpid(),
-            ),
-            audit=AuditLog(state.audit_path),
-            secrets={},
-            normalizer=normalizer_for(desired),
-            options=ApplyOptions(operation_deadline_seconds=DEADLINE_SECONDS),
-        ).run()
+    return report.outcome
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[tuple[Callable[[str], None], Callable[[int, int], None]]]:
+    yield (lambda _message: None), (lambda _done, _total: None)
 
 
 def their_contents(

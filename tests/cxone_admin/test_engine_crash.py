@@ -11,8 +11,12 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
+
 from tests.cxone_admin.conftest import AdminCliFactory
 from tests.cxone_admin.harness import (
+    AdminCli,
+    AdminView,
     assert_all,
     assert_desired_or_before,
     block_path,
@@ -24,25 +28,38 @@ EAST = "Collections_East"
 PUT_SECONDS = 0.4
 
 
-def test_a_killed_apply_is_recovered_by_the_next_apply_which_then_converges(
-    admin_cli_factory: AdminCliFactory, tmp_path: Path
-) -> None:
-    cli = admin_cli_factory()
-    write_rich_specs(cli, create_group=False)
-    before = cli.view()
+def kill_after_the_first_block(cli: AdminCli, tmp: Path) -> None:
+    """`apply` in a child process, every PUT held PUT_SECONDS; SIGKILLed once the journal
+    holds its intent and the skill's first block PUT has been answered."""
     cli.emu.faults.latency(PUT_SECONDS, method="PUT")
     first = block_path(EAST, "generalSettings")
 
     def a_block_landed() -> bool:
-        return journal_intents(cli) >= 1 and any(
+        return journal_intents(cli) >= 1 and any(  # type: ignore[arg-type]
             r.method == "PUT" and r.path == first and r.status == 200 for r in cli.emu.requests
         )
 
-    with child_apply(cli, tmp_path) as proc:  # type: ignore[arg-type]
-        wait_for(a_block_landed, "a block PUT answered", proc, tmp_path / "child.out")
+    with child_apply(cli, tmp) as proc:  # type: ignore[arg-type]
+        wait_for(a_block_landed, "a block PUT answered", proc, tmp / "child.out")
         os.kill(proc.pid, signal.SIGKILL)
         assert proc.wait(timeout=WAIT_SECONDS) == -signal.SIGKILL
     cli.emu.faults.clear()
+
+
+@pytest.fixture
+def killed(admin_cli_factory: AdminCliFactory, tmp_path: Path) -> tuple[AdminCli, AdminView]:
+    """A tenant whose apply was killed after its first block; and the tenant before it."""
+    cli = admin_cli_factory()
+    write_rich_specs(cli, create_group=False)
+    before = cli.view()
+    kill_after_the_first_block(cli, tmp_path)
+    return cli, before
+
+
+def test_a_killed_apply_is_recovered_by_the_next_apply_which_then_converges(
+    killed: tuple[AdminCli, AdminView],
+) -> None:
+    cli, before = killed
 
     # Killed half-way through the skill: each block is desired or as it was, some desired.
     assert cli.unfinished() == 1
@@ -67,22 +84,9 @@ def test_a_killed_apply_is_recovered_by_the_next_apply_which_then_converges(
 
 
 def test_a_killed_apply_is_recovered_by_rollback_to_the_pre_apply_content(
-    admin_cli_factory: AdminCliFactory, tmp_path: Path
+    killed: tuple[AdminCli, AdminView],
 ) -> None:
-    cli = admin_cli_factory()
-    write_rich_specs(cli, create_group=False)
-    before = cli.view()
-    cli.emu.faults.latency(PUT_SECONDS, method="PUT")
-    first = block_path(EAST, "generalSettings")
-
-    def a_block_landed() -> bool:
-        return any(r.method == "PUT" and r.path == first for r in cli.emu.requests)
-
-    with child_apply(cli, tmp_path) as proc:  # type: ignore[arg-type]
-        wait_for(a_block_landed, "a block PUT answered", proc, tmp_path / "child.out")
-        os.kill(proc.pid, signal.SIGKILL)
-        assert proc.wait(timeout=WAIT_SECONDS) == -signal.SIGKILL
-    cli.emu.faults.clear()
+    cli, before = killed
 
     run = cli.run("rollback", str(cli.spec), "--auto-approve")
 

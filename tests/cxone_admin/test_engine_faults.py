@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.cxone_admin.conftest import SECRETS, AdminCliFactory
+from tests.cli.cxone import SECRETS
+from tests.cxone_admin.conftest import AdminCliFactory
 from tests.cxone_admin.harness import (
     API,
     SEGMENTS,

@@ -65,7 +65,7 @@ def test_a_dnc_group_the_tenant_does_not_have_is_located_before_any_write(
 def test_a_dnc_group_declared_in_the_specs_is_created_then_linked(admin_cli: AdminCli) -> None:
     cli = admin_cli
     cli.edit_spec(EAST, {"spec": {"dncGroups": ["National_DNC", "Internal_DNC", "State_DNC"]}})
-    cli.set_spec(
+    cli.write_spec(
         "dnc-groups/state-dnc.yaml",
         {
             "apiVersion": "dialer.cxone/v1",
@@ -116,7 +116,7 @@ def test_a_skill_the_tenant_does_not_have_is_reported_and_nothing_is_written(
     admin_cli: AdminCli,
 ) -> None:
     cli = admin_cli
-    cli.set_spec(
+    cli.write_spec(
         "skills/new-skill.yaml",
         {
             "apiVersion": "dialer.cxone/v1",
