@@ -6,6 +6,10 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from reconciler.cxone_admin.blocks import BLOCK_MODELS, block_digest
+from reconciler.cxone_admin.bodies import DncGroupBody, SkillBody
+from reconciler.cxone_admin.kinds import CXONE_ADMIN
+from reconciler.desired.skills import OutboundSkillSpec, skill_body_of
 from reconciler.dialer_v1.bodies import CampaignBody, SettingsBody, WebhookAuth, WebhookBody
 from reconciler.dialer_v1.kinds import DIALER_V1
 from reconciler.engine.pairing import DesiredResource
@@ -134,3 +138,48 @@ def with_token(body: WebhookBody, token: str) -> WebhookBody:
 def backend(client: Any) -> Backend[Any]:
     """The engine's seam over a dialer-v1 client (a DialerV1Client or any DialerApi)."""
     return Backend(DIALER_V1, client)
+
+
+# ---- api: cxone-admin ----------------------------------------------------------------------
+
+
+def skill_live(
+    name: str,
+    skill_id: int,
+    blocks: dict[str, Any],
+    groups: list[str],
+    *,
+    running: bool = False,
+) -> LiveResource:
+    """A live OutboundSkill: its blocks (any server shape) and the DNC groups scrubbing it;
+    each block's digest as its part tag, a readable tag for the whole skill."""
+    parsed = {n: BLOCK_MODELS[n].from_server(data) for n, data in blocks.items()}  # type: ignore[index]
+    parts = {n: block_digest(b) for n, b in parsed.items()}
+    body = SkillBody(blocks=parsed, dncGroups=tuple(sorted(groups)))
+    flags = frozenset({"running"}) if running else frozenset()
+    address = ResourceAddress("OutboundSkill", name)
+    return LiveResource(address, str(skill_id), f"sha256:skill-{skill_id}", body, parts, flags)
+
+
+def dnc_group_live(name: str, group_id: int, description: str, active: bool = True) -> LiveResource:
+    """A live DncGroup."""
+    body = DncGroupBody(dncGroupDescription=description, isActive=active)
+    address = ResourceAddress("DncGroup", name)
+    return LiveResource(address, str(group_id), f"sha256:group-{group_id}", body)
+
+
+def admin_live_state(*resources: LiveResource) -> LiveState:
+    """A cxone-admin observation of these resources."""
+    return LiveState(CXONE_ADMIN.name, CXONE_ADMIN.kind_names, {r.address: r for r in resources})
+
+
+def skill_desired(name: str, spec: dict[str, Any]) -> DesiredResource:
+    """An OutboundSkill document's resource: the blocks (spec form) and groups it manages."""
+    body = skill_body_of(OutboundSkillSpec.model_validate(spec))
+    return DesiredResource("OutboundSkill", name, body, f"specs/t/skills/{name}.yaml:2:1")
+
+
+def dnc_group_desired(name: str, **fields: Any) -> DesiredResource:
+    """A DncGroup document's resource."""
+    source = f"specs/t/dnc-groups/{name}.yaml:2:1"
+    return DesiredResource("DncGroup", name, DncGroupBody(**fields), source)

@@ -270,14 +270,18 @@ class TimeZoneSettings(Block):
         return []
 
     def overlay(self, desired: TimeZoneSettings) -> TimeZoneSettings:
-        """The zones `desired` lists, as listed; every other live zone not called."""
-        listed = {(z.standardName or "").casefold() for z in desired.zones or []}
-        kept = [
-            {**zone_json(z), "timeZoneActiveToCall": False}
-            for z in self.zones or []
-            if (z.standardName or "").casefold() not in listed
+        """Each zone `desired` lists: its live item with the listed fields over it (a server
+        that replaces would otherwise drop the fields the spec leaves out); every other live
+        zone not called."""
+        live = {(z.standardName or "").casefold(): zone_json(z) for z in self.zones or []}
+        listed = {(z.standardName or "").casefold(): zone_json(z) for z in desired.zones or []}
+        zones = [{**live.get(key, {}), **zone} for key, zone in listed.items()]
+        zones += [
+            {**zone, "timeZoneActiveToCall": False}
+            for key, zone in live.items()
+            if key not in listed
         ]
-        return TimeZoneSettings.from_server([*desired.to_put_json(), *kept])
+        return TimeZoneSettings.from_server(zones)
 
     def active_names(self) -> list[str]:
         """The zones whose contacts are called."""

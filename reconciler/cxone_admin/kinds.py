@@ -37,6 +37,7 @@ from reconciler.cxone_admin.exported import skill_spec
 from reconciler.cxone_admin.metrics import guard_rows
 from reconciler.cxone_admin.records import BusinessUnit, DncGroup
 from reconciler.dialer_v1 import errors
+from reconciler.errors import ReconcilerError
 
 if TYPE_CHECKING:
     from reconciler.cxone_admin.client import CxoneAdminClient
@@ -183,11 +184,26 @@ class SkillOps:
             )
         skill_id = int(request.resource_id)
         desired = skill_body(request.body or {})
-        await _write_blocks(api, skill_id, desired.blocks, request.parts)
-        if desired.dncGroups is not None:
-            await _write_links(api, skill_id, desired.dncGroups, exact=request.exact)
+        written = _Landed()
+        try:
+            await _write_blocks(api, skill_id, desired.blocks, request.parts, written)
+            if desired.dncGroups is not None:
+                await _write_links(api, skill_id, desired.dncGroups, written, exact=request.exact)
+        except ReconcilerError as exc:
+            if written.parts and exc.landed == "no":
+                # This part was refused, but earlier parts of the same skill landed: the
+                # skill has changed and must be restored with the rest.
+                exc.landed = "yes"
+            raise
         after = await self.read(api, request.address.name, request.resource_id)
         return WriteResult(request.resource_id, after.version_tag if after else None)
+
+
+@dataclass
+class _Landed:
+    """How many parts (block PUTs, link writes) of one skill's write have landed."""
+
+    parts: int = 0
 
 
 async def _write_blocks(
@@ -195,11 +211,15 @@ async def _write_blocks(
     skill_id: int,
     desired: Mapping[str, Block],
     planned: Mapping[str, str],
+    written: _Landed,
 ) -> None:
     """Each desired block: re-read, refuse if it moved, PUT live merged with desired."""
     if not desired:
         return
     current = dict((await api.skill_parameters(skill_id)).blocks)
+    # The digests each block must still have: the plan's, until our own write to the partner
+    # block moves the coupled fields (then the digest that write leaves).
+    expected_parts = dict(planned)
     for name in SPEC_BLOCKS:
         if name not in desired:
             continue
@@ -208,10 +228,10 @@ async def _write_blocks(
                 f"skill {skill_id}'s parameters show no {name}",
                 hint="run `reconciler doctor` to see what this tenant's API version shows",
             )
-        if name in planned and block_digest(current[name]) != planned[name]:
+        if name in expected_parts and block_digest(current[name]) != expected_parts[name]:
             raise errors.BlockChangedError(
                 f"skill {skill_id}'s {name} changed since the plan read it",
-                expected_digest=planned[name],
+                expected_digest=expected_parts[name],
                 current_digest=block_digest(current[name]),
                 hint="someone edited the skill: plan again, review, apply",
             )
@@ -227,16 +247,24 @@ async def _write_blocks(
         send = now.overlay(desired[name])
         if block_digest(send) != expected:
             await api.put_block(skill_id, send, expected_digest=expected)
+            written.parts += 1
         current[name] = send
         partner = SHARED_PARTNER.get(name)
         if partner in current:
             # One setting shown in two blocks: our write moved the partner's copy too.
             shared = {k: v for k, v in send.to_put_json().items() if k in SHARED_FIELDS}
             current[partner] = current[partner].overlay(type(current[partner]).from_server(shared))
+            if partner in expected_parts:
+                expected_parts[partner] = block_digest(current[partner])
 
 
 async def _write_links(
-    api: CxoneAdminClient, skill_id: int, wanted: Sequence[str], *, exact: bool
+    api: CxoneAdminClient,
+    skill_id: int,
+    wanted: Sequence[str],
+    written: _Landed,
+    *,
+    exact: bool,
 ) -> None:
     """Link the skill to every wanted DNC group; with `exact`, unlink the others."""
     groups = {g.dncGroupName: g for g in await api.list_dnc_groups()}
@@ -250,9 +278,11 @@ async def _write_links(
     links = (await _links(api, list(groups.values()))).get(skill_id, [])
     for name in sorted(set(wanted) - set(links)):
         await api.link_scrubbed_skill(groups[name].dncGroupId, skill_id)
+        written.parts += 1
     if exact:
         for name in sorted(set(links) - set(wanted)):
             await api.unlink_scrubbed_skill(groups[name].dncGroupId, skill_id)
+            written.parts += 1
 
 
 # -- the API -------------------------------------------------------------------------------
@@ -263,10 +293,14 @@ async def observe(api: CxoneAdminClient) -> LiveState:
     async def skills() -> list[Any]:
         return [s async for s in api.iter_skills()]
 
-    unit, listed, params, groups = await aio.gather(
-        api.business_unit(), skills(), api.all_parameters(), api.list_dnc_groups()
+    async def groups_and_links() -> tuple[list[DncGroup], dict[int, list[str]]]:
+        # The scrubbed-skills reads start as soon as the group list is in, beside the pages.
+        groups = await api.list_dnc_groups()
+        return groups, await _links(api, groups)
+
+    unit, listed, params, (groups, links) = await aio.gather(
+        api.business_unit(), skills(), api.all_parameters(), groups_and_links()
     )
-    links = await _links(api, groups)
     resources: list[LiveResource] = []
     for skill in listed:
         blocks = params[skill.skillId].blocks if skill.skillId in params else {}

@@ -370,8 +370,8 @@ def _fields_of(model_cls: type[BaseModel], loc: Loc) -> list[str]:
     if found is None:
         return []
     names = list(found.model_fields)
-    if loc == ("spec",) and model_cls is not TenantDocument:
-        names.remove("name")  # comes from metadata.name
+    if loc == ("spec",) and "name" in names and model_cls is not TenantDocument:
+        names.remove("name")  # comes from metadata.name (kinds whose body has a name)
     return names
 
 

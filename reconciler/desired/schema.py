@@ -22,6 +22,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, TypeAdapter
 
+from reconciler.desired.catalog import DocumentModel
 from reconciler.desired.jurisdictions import DEFAULT_JURISDICTION, JURISDICTIONS
 from reconciler.desired.models import (
     CampaignDocument,
@@ -141,12 +142,7 @@ def generate() -> dict[str, dict[str, Any]]:
         schema = model.model_json_schema()
         schema.pop("title", None)
         schemas[file_name] = _finish(schema, file_name, f"dialer.cxone/v1 {kind}")
-    any_document = TypeAdapter(
-        Annotated[
-            TenantDocument | SettingsDocument | CampaignDocument | WebhookDocument,
-            Field(discriminator="kind"),
-        ]
-    )
+    any_document = TypeAdapter(Annotated[DocumentModel, Field(discriminator="kind")])
     schemas[DOCUMENT_SCHEMA] = _finish(
         any_document.json_schema(), DOCUMENT_SCHEMA, "dialer.cxone/v1 document (any kind)"
     )

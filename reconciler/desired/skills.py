@@ -14,10 +14,11 @@ import types
 import typing
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from reconciler.cxone_admin.blocks import (
     BLOCK_MODELS,
+    SHARED_FIELDS,
     Block,
     CpaException,
     TimeZoneSettings,
@@ -79,8 +80,25 @@ TimeZoneWindowSpec = _spec_part(TimeZoneWindow)
 CpaExceptionSpec = _spec_part(CpaException)
 
 
+def _coupled_in_one_block() -> dict[str, Any]:
+    """The JSON Schema's share of the coupled-fields rule: never managed in both blocks."""
+    both = [
+        {
+            "required": ["generalSettings", "retrySettings"],
+            "properties": {
+                block: {"type": "object", "required": [name]}
+                for block in ("generalSettings", "retrySettings")
+            },
+        }
+        for name in SHARED_FIELDS
+    ]
+    return {"not": {"anyOf": both}}
+
+
 class OutboundSkillSpec(SpecModel):
     """One Personal Connection skill: its blocks (each optional) and its DNC groups."""
+
+    model_config = ConfigDict(json_schema_extra=_coupled_in_one_block())
 
     generalSettings: _spec_part(BLOCK_MODELS["generalSettings"]) | None = None  # type: ignore[valid-type]
     cpaSettings: _spec_part(BLOCK_MODELS["cpaSettings"]) | None = None  # type: ignore[valid-type]
@@ -91,7 +109,7 @@ class OutboundSkillSpec(SpecModel):
     timeZoneSettings: list[TimeZoneWindowSpec] | None = None  # type: ignore[valid-type]
     deliveryPreferences: _spec_part(BLOCK_MODELS["deliveryPreferences"]) | None = None  # type: ignore[valid-type]
     # The DNC groups that must scrub this skill (others are left alone unless `prune`).
-    dncGroups: list[GroupName] | None = None
+    dncGroups: list[GroupName] | None = Field(default=None, json_schema_extra={"uniqueItems": True})
 
     @field_validator("timeZoneSettings")
     @classmethod

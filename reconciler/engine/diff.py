@@ -66,15 +66,17 @@ def diff_bodies(
                 old = None
             if report_type in ("dictionary_item_removed", "iterable_item_removed"):
                 new = None
+            if "[" in path:
+                # A list is shown whole (dnc_lists, events, a skill's zones): index-level noise
+                # helps no reviewer, and items of a set-like list have no stable index.
+                path = path.split("[", 1)[0]
+                changes[path] = FieldChange(path, _lookup(before, path), _lookup(after, path))
+                continue
             if isinstance(old, dict) or isinstance(new, dict):
                 for sub, value in _leaves(path, new if isinstance(new, dict) else old):
                     pair = (None, value) if isinstance(new, dict) else (value, None)
                     changes[sub] = FieldChange(sub, *pair)
                 continue
-            if "[" in path:
-                # A list is shown whole (dnc_lists, events): index-level noise helps no reviewer.
-                path = path.split("[", 1)[0]
-                old, new = _lookup(before, path), _lookup(after, path)
             changes[path] = FieldChange(path, old, new)
     return tuple(changes[p] for p in sorted(changes))
 

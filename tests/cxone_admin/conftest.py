@@ -8,6 +8,7 @@ stops with the test.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,8 @@ from reconciler.cxone_admin.emulator import (
     serve_in_thread,
 )
 from reconciler.dialer_v1.client import ClientEvent, ClientOptions
+from tests.cli.cxone import CxoneFactory, cxone_factory
+from tests.cxone_admin.harness import AdminCli
 from tests.dialer_v1.test_client_harness import FakeTime
 
 ACCESS_KEY_ID = "AK-reconciler-ci-0042"
@@ -33,6 +36,8 @@ ACCESS_KEY_SECRET = "ak-s3cret-value-7731"
 CLIENT_ID = "reconciler-app"
 CLIENT_SECRET = "app-s3cret-value-5520"
 SECRETS = (ACCESS_KEY_SECRET, CLIENT_SECRET)
+# The shared end-to-end fixture (tests/cli/cxone.py) the engine tests' harness builds on.
+__all__ = ["cxone_factory"]
 START = 1_790_000_000.0  # 2026-09-21T14:13:20Z
 PC_SKILLS = {11001: "Collections_East", 11002: "Renewals_Central", 11003: "Winback_West"}
 OPTIONS = ClientOptions(timeout_seconds=5.0, backoff_base_seconds=0.5, backoff_cap_seconds=4.0)
@@ -152,3 +157,25 @@ def seed_without_groups() -> dict[str, Any]:
     seed = default_seed()
     seed["dncGroups"] = []
     return seed
+
+
+# ---- the engine end to end: the real CLI against the emulator (harness.py) ------------------
+
+AdminCliFactory = Callable[..., AdminCli]
+
+
+@pytest.fixture
+def admin_cli_factory(cxone_factory: CxoneFactory) -> AdminCliFactory:
+    """tests/cli/cxone.py's `cxone_factory`, returning the engine tests' `AdminCli`."""
+
+    def start(seed: Any = None, **switches: Any) -> AdminCli:
+        cli = cxone_factory(seed, **switches)
+        return AdminCli(**{f.name: getattr(cli, f.name) for f in dataclasses.fields(cli)})
+
+    return start
+
+
+@pytest.fixture
+def admin_cli(admin_cli_factory: AdminCliFactory) -> AdminCli:
+    """The default seed (it differs from specs/cxone-example in two skills) on a socket."""
+    return admin_cli_factory()

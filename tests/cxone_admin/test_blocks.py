@@ -186,6 +186,12 @@ def test_time_zone_overlay_deactivates_unlisted_zones() -> None:
         EASTERN: "09:00",
         CENTRAL: "08:00",
     }
+    # A listed zone keeps the live fields the spec leaves out: a server that replaces the
+    # block on PUT would otherwise set them to null.
+    assert {z.standardName: z.overrideTime for z in merged.zones or []} == {
+        EASTERN: False,
+        CENTRAL: False,
+    }
 
 
 def test_time_zone_spec_problems_are_located_in_the_list() -> None:

@@ -224,6 +224,24 @@ async def test_an_edit_can_wait_for_our_next_read(served: Served) -> None:
     assert (read["maximumRatio"], again["maximumRatio"]) == (2, 1)
 
 
+async def test_an_edit_waiting_for_a_read_fires_on_the_skills_parameters_not_the_listing(
+    served: Served,
+) -> None:
+    served.emu.edit_block("Collections_East", "cpaSettings", {"abandonTimeout": 1}, after="read")
+    async with httpx.AsyncClient(base_url=served.url) as raw:
+        headers = await _token(raw)
+
+        async def timeout(path: str) -> Any:
+            data = (await raw.get(f"{API}{path}", headers=headers)).json()
+            skills = data.get("skills", [data])
+            return next(s for s in skills if s["skillNo"] == 11001)["cpaSettings"]["abandonTimeout"]
+
+        listing = await timeout("/skills/parameters")  # a plan's read: does not fire
+        own = await timeout("/skills/11001/parameters")  # a write path's read: fires after
+        again = await timeout("/skills/11001/parameters")
+    assert (listing, own, again) == (2, 2, 1)
+
+
 async def test_the_control_api(served: Served) -> None:
     async with httpx.AsyncClient(base_url=served.url) as raw:
         skill = "Winback_West"

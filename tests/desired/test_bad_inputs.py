@@ -112,6 +112,221 @@ CASES: dict[str, list[Expected]] = {
             "dnc_lists must include 'national' (47 CFR 64.1200(c)(2); 16 CFR 310.4(b)(1)(iii)(B): National Do Not Call Registry)",
         ),
     ],
+    # api: cxone-admin (OutboundSkill, DncGroup), and kinds of the other API.
+    "cxone-calling-window": [
+        (
+            "skill.yaml",
+            7,
+            22,
+            "us-calling-hours",
+            "the monday schedule 07:00-20:00 is outside the calling window 08:00-21:00 (47 CFR 64.1200(c)(1): 08:00-21:00 in the called party's local time)",
+        ),
+        (
+            "skill.yaml",
+            14,
+            7,
+            "us-calling-hours",
+            "the calling window of zone 'Eastern Standard Time' 09:00-21:30 is outside the calling window 08:00-21:00 (47 CFR 64.1200(c)(1): 08:00-21:00 in the called party's local time)",
+        ),
+    ],
+    "cxone-dnc-group": [
+        (
+            "group.yaml",
+            6,
+            3,
+            "unknown-field",
+            "unknown field `dncGroupDescripton` in `spec`: did you mean `dncGroupDescription`?",
+        ),
+        (
+            "group.yaml",
+            7,
+            13,
+            "wrong-type",
+            "`spec.isActive` must be true or false, got the string 'yes'",
+        ),
+    ],
+    "cxone-kind-in-dialer-v1": [
+        (
+            "skill.yaml",
+            2,
+            7,
+            "kind-of-another-api",
+            "kind OutboundSkill belongs to `api: cxone-admin`, but this environment's Tenant chooses `api: dialer-v1`",
+        ),
+        (
+            "skill.yaml",
+            9,
+            7,
+            "kind-of-another-api",
+            "kind DncGroup belongs to `api: cxone-admin`, but this environment's Tenant chooses `api: dialer-v1`",
+        ),
+    ],
+    "cxone-kind-of-dialer-v1": [
+        (
+            "skill.yaml",
+            2,
+            7,
+            "kind-of-another-api",
+            "kind Campaign belongs to `api: dialer-v1`, but this environment's Tenant chooses `api: cxone-admin`",
+        ),
+    ],
+    "cxone-range": [
+        (
+            "skill.yaml",
+            7,
+            19,
+            "out-of-range",
+            "`spec.generalSettings.maximumRatio` should be less than or equal to 3 (got 4)",
+        ),
+        (
+            "skill.yaml",
+            8,
+            29,
+            "out-of-range",
+            "`spec.generalSettings.maximumRingingDuration` should be greater than or equal to 1 (got 0)",
+        ),
+        (
+            "skill.yaml",
+            11,
+            22,
+            "out-of-range",
+            "`spec.cpaSettings.exceptions[0].attempt_No` should be less than or equal to 6 (got 7)",
+        ),
+        (
+            "skill.yaml",
+            13,
+            34,
+            "out-of-range",
+            "`spec.deliveryPreferences.confirmationRequiredTimeout` should be less than or equal to 300 (got 301)",
+        ),
+    ],
+    "cxone-required-group": [
+        (
+            "skill.yaml",
+            7,
+            14,
+            "skill-dnc-required",
+            "the skill is not scrubbed by National_DNC, which the Tenant's compliance.dnc_groups_required lists",
+        ),
+        (
+            "skill.yaml",
+            13,
+            1,
+            "skill-dnc-required",
+            "the skill is not scrubbed by National_DNC, which the Tenant's compliance.dnc_groups_required lists",
+        ),
+    ],
+    "cxone-shared-field": [
+        (
+            "skill.yaml",
+            9,
+            5,
+            "skill-shared-field",
+            "`maximumAttempts` is one setting shown in generalSettings and retrySettings: manage it in one of the two blocks only",
+        ),
+    ],
+    "cxone-skill-twice": [
+        (
+            "east.yaml",
+            4,
+            3,
+            "duplicate-name",
+            "duplicate OutboundSkill name 'Collections_East' (first at cxone-skill-twice/east-again.yaml:4:3)",
+        ),
+    ],
+    "cxone-unknown-block": [
+        (
+            "skill.yaml",
+            6,
+            3,
+            "unknown-field",
+            "unknown field `generalSetings` in `spec`: did you mean `generalSettings`?",
+        ),
+    ],
+    "cxone-unknown-block-field": [
+        (
+            "skill.yaml",
+            7,
+            5,
+            "unknown-field",
+            "unknown field `maximumRatoi` in `spec.generalSettings`: did you mean `maximumRatio`?",
+        ),
+    ],
+    "cxone-us-abandon-threshold": [
+        (
+            "skill.yaml",
+            7,
+            27,
+            "us-skill-abandon-threshold",
+            "abandonRateThreshold 3.5 (a percent) is above the US cap of 3 % (47 CFR 64.1200(a)(7); 16 CFR 310.4(b)(4)(i): 3% of live-answered calls per campaign per 30-day period)",
+        ),
+    ],
+    "cxone-wrong-type": [
+        (
+            "skill.yaml",
+            7,
+            19,
+            "wrong-type",
+            "`spec.generalSettings.maximumRatio` must be an integer, got the string '2'",
+        ),
+        (
+            "skill.yaml",
+            8,
+            38,
+            "wrong-type",
+            "`spec.generalSettings.overrideBusinessUnitAbandonRate` must be true or false, got the string 'yes'",
+        ),
+        (
+            "skill.yaml",
+            10,
+            21,
+            "wrong-type",
+            "`spec.cpaSettings.abandonTimeout` must be a number, got the boolean true",
+        ),
+    ],
+    "cxone-zone-time": [
+        (
+            "skill.yaml",
+            7,
+            56,
+            "invalid-value",
+            "`spec.timeZoneSettings[0].startTime` '9:00' does not match the expected format (String should match pattern '^(?:[01]\\d|2[0-3]):[0-5]\\d$|^24:00$')",
+        ),
+    ],
+    "cxone-zone-twice": [
+        (
+            "skill.yaml",
+            7,
+            5,
+            "invalid-value",
+            "`spec.timeZoneSettings`: zone listed twice: eastern standard time",
+        ),
+        (
+            "skill.yaml",
+            9,
+            14,
+            "invalid-value",
+            "`spec.dncGroups`: a DNC group is listed more than once",
+        ),
+    ],
+    "warn-cxone-threshold-unused": [
+        (
+            "skill.yaml",
+            7,
+            27,
+            "skill-abandon-threshold-unused",
+            "abandonRateThreshold 3.5 is above the US cap of 3 % (47 CFR 64.1200(a)(7); 16 CFR 310.4(b)(4)(i): 3% of live-answered calls per campaign per 30-day period); it is not applied (overrideBusinessUnitAbandonRate is false: the business unit's rate applies)",
+        ),
+    ],
+    "warn-cxone-two-second-rule": [
+        (
+            "skill.yaml",
+            7,
+            21,
+            "skill-two-second-rule",
+            "abandonTimeout 3 s is above 2 s: a call not connected within 2 s is abandoned whatever the dialer holds (47 CFR 64.1200(a)(7)(i): a call not connected to an agent within 2 s of the greeting is abandoned)",
+        ),
+    ],
     "duplicate-key": [
         ("campaign.yaml", 18, 3, "duplicate-key", "duplicate key `dnc_lists` (first at line 17)"),
     ],

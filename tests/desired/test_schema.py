@@ -102,6 +102,12 @@ BEYOND_A_SCHEMA = {
     "calling-hours-tenant-narrower": "the tenant's window is in the Tenant document",
     "us-abandonment-cap": "the jurisdiction is in the Tenant document",
     "verify-interval": "merged with the Tenant document's verify defaults",
+    "cxone-calling-window": "the jurisdiction is in the Tenant document",
+    "cxone-us-abandon-threshold": "the jurisdiction is in the Tenant document",
+    "cxone-required-group": "the required groups are in the Tenant document",
+    "cxone-kind-of-dialer-v1": "the API is chosen in the Tenant document",
+    "cxone-kind-in-dialer-v1": "the API is chosen in the Tenant document (dialer-v1 without one)",
+    "cxone-skill-twice": "across documents",
 }
 
 

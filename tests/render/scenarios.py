@@ -15,7 +15,18 @@ from reconciler.engine.planner import PlanOptions, build_plan
 from reconciler.engine.predict import make_predictor, with_prediction_warnings
 from reconciler.guardrails import AnyCallingHours, ChangeWindow, blast_radius
 from reconciler.kinds import CallingClock, ResourceAddress
-from tests.factories import campaign_json, desired, live_state, settings_json, webhook_json
+from tests.factories import (
+    admin_live_state,
+    campaign_json,
+    desired,
+    dnc_group_desired,
+    dnc_group_live,
+    live_state,
+    settings_json,
+    skill_desired,
+    skill_live,
+    webhook_json,
+)
 
 FIXED = {
     "spec_digest": "sha256:" + "ab" * 32,
@@ -216,6 +227,84 @@ def guardrails() -> Plan:
     return annotate(plan, Assessment(windows, gate))
 
 
+def _zone(name: str, start: str, end: str, active: bool) -> dict[str, object]:
+    """A time-zone item as the aggregated GET shows it."""
+    return {"name": name, "startTime": start, "endTime": end, "timeZoneActiveToCall": active}
+
+
+def skills() -> Plan:
+    """api: cxone-admin: a skill changed in every kind of part (fields of several blocks, a
+    CPA exception, the schedule, a zone switched off and one changed, a DNC link added), a
+    running skill, a DNC group created and one updated, a skill and a group left alone."""
+    east = skill_live(
+        "Collections_East",
+        11001,
+        {
+            "generalSettings": {"maximumRatio": 1, "abandonRateThreshold": 3, "maximumAttempts": 3},
+            "cpaSettings": {"abandonTimeout": 2, "exceptions": []},
+            "scheduleSettings": {
+                "isScheduled": True,
+                "schedules": [
+                    {"day": "Monday", "active": True, "startTime": "08:00", "endTime": "20:00"},
+                    {"day": "Saturday", "active": False, "startTime": "10:00", "endTime": "16:00"},
+                ],
+            },
+            "timeZoneSettings": [
+                _zone("Eastern Standard Time", "08:00", "21:00", True),
+                _zone("Pacific Standard Time", "09:00", "20:00", True),
+                _zone("Central Standard Time", "08:00", "21:00", False),
+            ],
+        },
+        ["National_DNC"],
+    )
+    renewals = skill_live(
+        "Renewals_Central", 11002, {"generalSettings": {"maximumRatio": 3}}, [], running=True
+    )
+    winback = skill_live("Winback_West", 11003, {"generalSettings": {"maximumRatio": 1}}, [])
+    live = admin_live_state(
+        east,
+        renewals,
+        winback,
+        dnc_group_live("National_DNC", 301, "Federal Do Not Call registry extract"),
+        dnc_group_live("Internal_DNC", 302, "Customers who asked us not to call"),
+        dnc_group_live("Retired_State_List", 303, "No longer maintained", active=False),
+    )
+    d = [
+        skill_desired(
+            "Collections_East",
+            {
+                "generalSettings": {"maximumRatio": 2, "abandonRateThreshold": 2.5},
+                "cpaSettings": {
+                    "exceptions": [
+                        {"attempt_No": 2, "ansMachineDetMode": 1, "ansMachineMsg": "east_vm.wav"}
+                    ]
+                },
+                "scheduleSettings": {
+                    "mondayStartTime": "09:00",
+                    "saturdayIsActive": True,
+                    "saturdayEndTime": "14:00",
+                },
+                "timeZoneSettings": [
+                    {
+                        "standardName": "Eastern Standard Time",
+                        "startTime": "09:00",
+                        "endTime": "20:00",
+                    }
+                ],
+                "dncGroups": ["National_DNC", "Internal_DNC", "Holiday_DNC"],
+            },
+        ),
+        skill_desired("Renewals_Central", {"generalSettings": {"maximumRatio": 2}}),
+        dnc_group_desired(
+            "Internal_DNC", dncGroupDescription="Customers who asked us not to call (CRM)"
+        ),
+        dnc_group_desired(
+            "Holiday_DNC", dncGroupDescription="Numbers paused over the holidays", isActive=True
+        ),
+    ]
+    return _plan(d, live, environment="cxone-prod")
+
+
 SCENARIOS: dict[str, Callable[[], Plan]] = {
     "create": create,
     "update": update,
@@ -227,4 +316,5 @@ SCENARIOS: dict[str, Callable[[], Plan]] = {
     "huge": huge,
     "predictions": predictions,
     "guardrails": guardrails,
+    "skills": skills,
 }

@@ -55,7 +55,7 @@ class AdminEmulator:
         self.config = config or AdminEmulatorConfig()
         self.clock: EmulatorClock = clock or SystemClock()
         self.issuer = issuing.Issuer(self.config, self.clock)
-        self.faults = Faults(self.issuer.expire_all, lambda: None)
+        self.faults = Faults(self.issuer.expire_all, self._drop_pending_edits)
         self._limiter = self._rate_limiter()
         self.tenant = Tenant(
             copy.deepcopy(seed) if seed is not None else default_seed(),
@@ -97,6 +97,11 @@ class AdminEmulator:
             self.tenant.edit_block(skill_name, block, changes)
         else:
             self.tenant.edit_block_later(skill_name, block, changes, after)
+
+    def _drop_pending_edits(self) -> None:
+        """`faults.clear()` also forgets out-of-band edits still waiting for a read or write."""
+        with self.tenant.lock:
+            self.tenant.pending.clear()
 
     def set_running(self, skill_name: str, running: bool) -> None:
         """Start or stop a skill at once (someone used the console)."""

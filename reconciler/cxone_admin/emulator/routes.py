@@ -162,10 +162,17 @@ async def all_parameters(call: Call) -> Response:
 
 
 async def skill_parameters(call: Call) -> Response:
-    """GET /skills/{id}/parameters: one PC skill's blocks, aggregated shape."""
+    """GET /skills/{id}/parameters: one PC skill's blocks, aggregated shape.
+
+    A read of every block of the skill: edits waiting for our next read of one fire after it
+    (the reads a write path makes; the tenant-wide listing a plan reads does not count)."""
     tenant = call.emu.tenant
     with tenant.lock:
-        return ok(views.parameters_json(tenant, tenant.pc_skill(call.param("skill_id"))))
+        state = tenant.pc_skill(call.param("skill_id"))
+        answer = views.parameters_json(tenant, state)
+        for name in BLOCK_MODELS:
+            tenant.fire(state, name, "read")
+    return ok(answer)
 
 
 def _block_target(call: Call) -> tuple[SkillState, str]:
