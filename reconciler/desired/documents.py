@@ -19,6 +19,8 @@ from reconciler.desired.catalog import (
 from reconciler.desired.diagnostics import Diagnostic, Location, did_you_mean
 from reconciler.desired.models import (
     API_VERSION,
+    ENV_NAME_PATTERN,
+    HHMM_PATTERN,
     TenantDocument,
     field_paths,
     model_in,
@@ -219,6 +221,13 @@ _RANGE_TYPES = {
 }
 
 
+# Patterns a person should not have to read: what they mean instead.
+_PATTERN_WORDS = {
+    HHMM_PATTERN: 'a time of day "HH:MM", 00:00 to 23:59 or 24:00, e.g. "08:00"',
+    ENV_NAME_PATTERN: "an environment variable name: letters, digits and _, not first a digit",
+}
+
+
 def _dotted(loc: Loc) -> str:
     parts: list[str] = []
     for part in loc:
@@ -296,7 +305,9 @@ def _from_pydantic(
         message = f"`{field_name}` {msg} (got {value!r})"
         return Diagnostic.at(doc.value_at(loc), "error", "out-of-range", message)
     if kind == "string_pattern_mismatch":
-        message = f"`{field_name}` {value!r} does not match the expected format ({msg})"
+        pattern = str((error.get("ctx") or {}).get("pattern", ""))
+        expected = _PATTERN_WORDS.get(pattern, msg)
+        message = f"`{field_name}` {value!r} does not match the expected format ({expected})"
         return Diagnostic.at(doc.value_at(loc), "error", "invalid-value", message)
     prefix = f"`{field_name}`: " if loc else ""
     located = _mentioned_child(doc, loc, msg) or doc.value_at(loc)

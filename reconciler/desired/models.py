@@ -36,8 +36,10 @@ API_VERSION = "dialer.cxone/v1"
 METRIC_NAMES = ("efficiency", "abandonmentRate", "answerRate", "averageWaitTime")
 
 MetricName = Literal["efficiency", "abandonmentRate", "answerRate", "averageWaitTime"]
-EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=128)]
-HHMM = Annotated[str, Field(pattern=r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")]
+ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+HHMM_PATTERN = r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$"
+EnvName = Annotated[str, Field(pattern=ENV_NAME_PATTERN, max_length=128)]
+HHMM = Annotated[str, Field(pattern=HHMM_PATTERN)]
 ResourceName = Annotated[str, Field(min_length=1, max_length=128)]
 SEED_MAX = 2**63 - 1  # a 64-bit seed; `simulate --seed` takes the same range
 

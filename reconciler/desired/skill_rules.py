@@ -237,6 +237,7 @@ def check_against_tenant(state: DesiredState, live: LiveState) -> list[Diagnosti
     - a ratio above 1 while the unit forbids predictive dialing;
     - `overrideBusinessUnitAbandonRate` true while the unit's skill abandon rate is off;
     - a DNC group that neither exists nor has a document;
+    - a time zone the business unit does not enable;
     - with `staffing` declared, the skills' line needs (agents x maximumRatio) together above
       the unit's `outboundPortLimit`.
     """
@@ -271,6 +272,22 @@ def check_against_tenant(state: DesiredState, live: LiveState) -> list[Diagnosti
                     "unit's skill abandon rate is off, so the skill's threshold is not applied",
                     "turn enableSkillAbandonRate on for the business unit, or set "
                     "overrideBusinessUnitAbandonRate: false",
+                )
+            )
+        unit_zones = sorted(z.standardName or "" for z in (unit.timeZones or [])) if unit else []
+        enabled = {z.casefold() for z in unit_zones}
+        zones = skill.body.blocks.get("timeZoneSettings")
+        listed = [z.standardName or "" for z in getattr(zones, "zones", None) or []]
+        foreign = [z for z in listed if enabled and z.casefold() not in enabled]
+        if foreign:
+            found.append(
+                Diagnostic.at(
+                    skill.source,
+                    "error",
+                    "unit-zone-unknown",
+                    f"{skill.name}: time zone {', '.join(foreign)} is not one the business unit "
+                    "enables, so the API would refuse the block",
+                    "use one of: " + ", ".join(unit_zones),
                 )
             )
         unknown = [g for g in skill.body.dncGroups or () if g not in groups]

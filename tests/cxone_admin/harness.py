@@ -323,7 +323,10 @@ def write_rich_specs(cli: AdminCli, *, create_group: bool = True) -> None:
 
     `create_group=False`: no group is created (the API cannot delete one, so a failed apply
     that created a group can never be fully restored) and Collections_East keeps its links.
+    The Tenant lets the plan change every resource: these tests are about the API, the
+    blast-radius gate has its own (tests/engine/test_guardrails*).
     """
+    cli.edit_spec("tenant.yaml", {"spec": {"max_change_share": 1.0}})
     cli.edit_spec(
         EAST,
         {

@@ -206,7 +206,13 @@ def write_specs(world: World, spec_dir: Path) -> None:
         "apiVersion": "dialer.cxone/v1",
         "kind": "Tenant",
         "metadata": {"name": ENVIRONMENT},
-        "spec": {"api": "cxone-admin", "prune": world.prune, "compliance": {"jurisdiction": "US"}},
+        # Every resource may change at once: the property is about writes, not the gate.
+        "spec": {
+            "api": "cxone-admin",
+            "prune": world.prune,
+            "compliance": {"jurisdiction": "US"},
+            "max_change_share": 1.0,
+        },
     }
     docs: dict[str, Json] = {"tenant.yaml": tenant}
     for name, spec in world.skills.items():

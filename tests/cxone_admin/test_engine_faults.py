@@ -113,11 +113,10 @@ def test_a_400_on_any_block_put_restores_the_tenant(
     assert (f"OutboundSkill.{EAST}" in restored) is (block != BLOCKS[0])
 
 
-@pytest.mark.parametrize("error_body", ["object", "bare"])
-def test_a_zone_the_business_unit_does_not_enable_is_refused_and_restored(
-    admin_cli_factory: AdminCliFactory, error_body: str
+def test_a_zone_the_business_unit_does_not_enable_is_refused_before_any_write(
+    admin_cli_factory: AdminCliFactory,
 ) -> None:
-    cli = roomy(admin_cli_factory(error_body=error_body))
+    cli = roomy(admin_cli_factory())
     write_rich_specs(cli, create_group=False)
     zones = [
         {"standardName": "Eastern Standard Time", "startTime": "09:00", "endTime": "20:00"},
@@ -128,10 +127,11 @@ def test_a_zone_the_business_unit_does_not_enable_is_refused_and_restored(
 
     run = cli.apply("--no-verify")
 
-    assert_restored(cli, run, before)
-    # The API's own words reach the user in either error dialect.
-    said = "Invalid standardName" if error_body == "object" else "InvalidParameter"
-    assert said in run.err
+    # The business unit's zones are read with the plan: the API never sees the block.
+    assert run.code == 1, run.text
+    assert "time zone Atlantic Standard Time is not one the business unit enables" in run.err
+    assert cli.view() == before
+    assert [r for r in cli.api_requests() if r.method in ("PUT", "POST", "DELETE")] == []
 
 
 # ---- lost answers: 5xx and dropped connections ------------------------------------------------

@@ -290,7 +290,8 @@ CASES: dict[str, list[Expected]] = {
             7,
             56,
             "invalid-value",
-            "`spec.timeZoneSettings[0].startTime` '9:00' does not match the expected format (String should match pattern '^(?:[01]\\d|2[0-3]):[0-5]\\d$|^24:00$')",
+            "`spec.timeZoneSettings[0].startTime` '9:00' does not match the expected format"
+            ' (a time of day "HH:MM", 00:00 to 23:59 or 24:00, e.g. "08:00")',
         ),
     ],
     "cxone-zone-twice": [
