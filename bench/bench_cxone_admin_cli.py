@@ -80,7 +80,12 @@ def seed(skills: int) -> dict[str, Any]:
 def write_specs(spec: Path, tenant: dict[str, Any], changed: int, limit: int | None) -> int:
     """Tenant + one OutboundSkill document per PC skill; the first `changed` skills get
     another maximumRatio. Returns the number of documents."""
-    tenant_spec: dict[str, Any] = {"api": "cxone-admin", "compliance": {"jurisdiction": "US"}}
+    # The bench measures the writes, not the blast-radius gate: every skill may change.
+    tenant_spec: dict[str, Any] = {
+        "api": "cxone-admin",
+        "compliance": {"jurisdiction": "US"},
+        "max_change_share": 1.0,
+    }
     if limit is not None:
         tenant_spec["rate_limits"] = {"writes_per_minute": limit}
     _dump(spec / "tenant.yaml", _doc("Tenant", spec.name, tenant_spec))
