@@ -442,6 +442,18 @@ def _display_root(spec_dir: Path) -> str:
     return spec_dir.as_posix()
 
 
+def _too_large(where: Location, size: int | None, max_file_bytes: int) -> Diagnostic:
+    """`size` is None when the file grew past the limit between stat and read."""
+    bytes_ = "" if size is None else f" {size} bytes,"
+    return Diagnostic.at(
+        where,
+        "error",
+        "file-too-large",
+        f"file is{bytes_} over the limit of {max_file_bytes} bytes",
+        "split it into several files",
+    )
+
+
 def read_file(
     spec_file: SpecFile, max_file_bytes: int
 ) -> tuple[bytes | None, list[YamlDocument], list[Diagnostic]]:
@@ -450,19 +462,7 @@ def read_file(
     try:
         size = spec_file.path.stat().st_size
         if size > max_file_bytes:
-            return (
-                None,
-                [],
-                [
-                    Diagnostic.at(
-                        where,
-                        "error",
-                        "file-too-large",
-                        f"file is {size} bytes, over the limit of {max_file_bytes} bytes",
-                        "split it into several files",
-                    )
-                ],
-            )
+            return None, [], [_too_large(where, size, max_file_bytes)]
         raw = spec_file.path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
@@ -472,18 +472,7 @@ def read_file(
             [Diagnostic.at(where, "error", "unreadable-file", f"cannot read file: {reason}")],
         )
     if len(raw) > max_file_bytes:  # grew between stat and read
-        return (
-            None,
-            [],
-            [
-                Diagnostic.at(
-                    where,
-                    "error",
-                    "file-too-large",
-                    f"file is over the limit of {max_file_bytes} bytes",
-                )
-            ],
-        )
+        return None, [], [_too_large(where, None, max_file_bytes)]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -39,7 +39,7 @@ import enum
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any, Literal, Protocol
 
@@ -103,16 +103,8 @@ class Counters:
 
     def snapshot(self) -> ClientStats:
         """A frozen copy."""
-        return ClientStats(
-            requests_by_method=dict(self.requests_by_method),
-            retries=self.retries,
-            rate_limited=self.rate_limited,
-            polls=self.polls,
-            token_requests=self.token_requests,
-            throttled_seconds=self.throttled_seconds,
-            write_limit_per_minute=self.write_limit_per_minute,
-            read_limit_per_minute=self.read_limit_per_minute,
-        )
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return ClientStats(**{**values, "requests_by_method": dict(self.requests_by_method)})
 
 
 @dataclass(frozen=True)
