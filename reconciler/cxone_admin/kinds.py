@@ -57,7 +57,10 @@ from reconciler.kinds import (
 
 API_NAME = "cxone-admin"
 SKILL, DNC_GROUP = "OutboundSkill", "DncGroup"
-SHARED_PARTNER = {"generalSettings": "retrySettings", "retrySettings": "generalSettings"}
+SHARED_PARTNER: dict[BlockName, BlockName] = {
+    "generalSettings": "retrySettings",
+    "retrySettings": "generalSettings",
+}
 
 
 def _tag(parts: Mapping[str, str]) -> str:
@@ -213,49 +216,55 @@ async def _write_blocks(
     planned: Mapping[str, str],
     written: _Landed,
 ) -> None:
-    """Each desired block: re-read, refuse if it moved, PUT live merged with desired."""
-    if not desired:
-        return
-    current = dict((await api.skill_parameters(skill_id)).blocks)
-    # The digests each block must still have: the plan's, until our own write to the partner
-    # block moves the coupled fields (then the digest that write leaves).
-    expected_parts = dict(planned)
-    for name in SPEC_BLOCKS:
-        if name not in desired:
-            continue
-        if name not in current:
-            raise errors.ProtocolError(
-                f"skill {skill_id}'s parameters show no {name}",
-                hint="run `reconciler doctor` to see what this tenant's API version shows",
-            )
-        if name in expected_parts and block_digest(current[name]) != expected_parts[name]:
-            raise errors.BlockChangedError(
-                f"skill {skill_id}'s {name} changed since the plan read it",
-                expected_digest=expected_parts[name],
-                current_digest=block_digest(current[name]),
-                hint="someone edited the skill: plan again, review, apply",
-            )
-        now = await api.read_block(skill_id, name)
-        expected = block_digest(current[name])
-        if block_digest(now) != expected:
-            raise errors.BlockChangedError(
-                f"skill {skill_id}'s {name} changed while this apply ran",
-                expected_digest=expected,
-                current_digest=block_digest(now),
-                hint="someone edited the skill: plan again, review, apply",
-            )
-        send = now.overlay(desired[name])
-        if block_digest(send) != expected:
-            await api.put_block(skill_id, send, expected_digest=expected)
+    """Each desired block in turn: re-read the skill's blocks just before its PUT, refuse if
+    any block still to be written moved, PUT live merged with desired.
+
+    A block must hold the digest the plan read (`planned`), until our own PUT of its partner
+    block moves the fields the two share: then the digest that PUT leaves it.
+    """
+    names = [n for n in SPEC_BLOCKS if n in desired]
+    expected = dict(planned)
+    for i, name in enumerate(names):
+        current = (await api.skill_parameters(skill_id)).blocks
+        for later in names[i:]:
+            _refuse_if_moved(skill_id, later, current, expected, first_read=i == 0)
+        send = current[name].overlay(desired[name])
+        if block_digest(send) != expected[name]:
+            await api.put_block(skill_id, send, expected_digest=expected[name])
             written.parts += 1
-        current[name] = send
         partner = SHARED_PARTNER.get(name)
-        if partner in current:
+        if partner is not None and partner in current:
             # One setting shown in two blocks: our write moved the partner's copy too.
             shared = {k: v for k, v in send.to_put_json().items() if k in SHARED_FIELDS}
-            current[partner] = current[partner].overlay(type(current[partner]).from_server(shared))
-            if partner in expected_parts:
-                expected_parts[partner] = block_digest(current[partner])
+            moved = current[partner].overlay(type(current[partner]).from_server(shared))
+            expected[partner] = block_digest(moved)
+
+
+def _refuse_if_moved(
+    skill_id: int,
+    name: BlockName,
+    current: Mapping[BlockName, Block],
+    expected: dict[str, str],
+    *,
+    first_read: bool,
+) -> None:
+    """Raise unless block `name` is there and holds its expected digest (a block the plan
+    did not read is expected as the first read finds it)."""
+    if name not in current:
+        raise errors.ProtocolError(
+            f"skill {skill_id}'s parameters show no {name}",
+            hint="run `reconciler doctor` to see what this tenant's API version shows",
+        )
+    digest = block_digest(current[name])
+    want = expected.setdefault(name, digest) if first_read else expected[name]
+    if digest != want:
+        since = "since the plan read it" if first_read else "while this apply ran"
+        raise errors.BlockChangedError(
+            f"skill {skill_id}'s {name} changed {since}",
+            expected_digest=want,
+            current_digest=digest,
+            hint="someone edited the skill: plan again, review, apply",
+        )
 
 
 async def _write_links(

@@ -123,8 +123,7 @@ async def run_apply(
         return ApplyReport(plan)
     enforce(guardrails, request.overrides)  # before the prompt: nothing to approve
     refuse_missing_secrets(plan, ws)  # before the prompt and the policy check
-    if request.saved_plan is None:  # a saved plan was reviewed: it is the approval
-        ws.confirm(f'Apply {len(plan.changes)} change(s) to "{plan.environment}"?', "apply")
+    ws.confirm(f'Apply {len(plan.changes)} change(s) to "{plan.environment}"?', "apply")
     report = await check_plan_policy(backend, plan, request.carrier)
     for address, w in report.warnings:
         ws.say(f"policy warning: {address}: {w.check}: {w.message}")

@@ -207,34 +207,27 @@ def test_a_lost_answer_and_someone_elses_edit_is_unknown_and_restored(cli: Admin
 # ---- someone else edits a block while we apply -------------------------------------------------
 
 
-@pytest.mark.parametrize("block", ["generalSettings", "cpaSettings"])
-def test_a_block_edited_between_our_read_and_our_write_is_refused_and_restored(
-    cli: AdminCli, block: str
-) -> None:
+@pytest.mark.parametrize("block", ["retrySettings", "cpaSettings"])
+def test_a_block_edited_while_we_apply_is_refused_and_restored(cli: AdminCli, block: str) -> None:
     before = cli.view()
-    edit = {"generalSettings": {"maximumRatio": 1}, "cpaSettings": {"abandonTimeout": 1}}[block]
-    # Another admin saves the block just after our write path reads the skill.
-    cli.emu.edit_block(EAST, block, edit, after="read")
+    edit = {"retrySettings": {"generalStaleMinutes": 30}, "cpaSettings": {"abandonTimeout": 1}}
+    # Another admin saves the block just after the read before our first PUT of the skill
+    # (generalSettings): the read before this block's own PUT finds it moved. (An edit between
+    # that last read and the PUT is the window no client can close: README, Known limitations.)
+    cli.emu.edit_block(EAST, block, edit[block], after="read")
 
     run = cli.apply("--no-verify")
 
     assert f"{block} changed while this apply ran" in run.err
-    # Never written over their edit by the apply; only the restore may write the block.
-    assert puts_to(cli, block_path(EAST, block)) == (0 if block == BLOCKS[0] else 1)
-    address = f"{EAST}.{block}"
-    their_block = {**before.blocks[EAST][block], **edit}
-    assert_restored(cli, run, before, theirs={address: [their_block]})
-    restored = restore_writes(cli.audit())
-    if block == BLOCKS[0]:
-        # Nothing of the skill landed: it is not restored, and their edit stands.
-        assert f"OutboundSkill.{EAST}" not in restored
-        assert cli.view().blocks[EAST][block] == their_block
-    else:
-        # Earlier blocks landed: the whole skill goes back to the snapshot, their edit with
-        # it (the snapshot is the only content this run can vouch for; the audit log names
-        # the refused block).
-        assert restored[f"OutboundSkill.{EAST}"] == "restore-update"
-        assert cli.view().blocks[EAST][block] == before.blocks[EAST][block]
+    # Never written over their edit by the apply; only the restore writes the block.
+    assert puts_to(cli, block_path(EAST, block)) == 1
+    their_block = {**before.blocks[EAST][block], **edit[block]}
+    assert_restored(cli, run, before, theirs={f"{EAST}.{block}": [their_block]})
+    # generalSettings landed: the whole skill goes back to the snapshot, their edit with it
+    # (the snapshot is the only content this run can vouch for; the audit log names the
+    # refused block).
+    assert restore_writes(cli.audit())[f"OutboundSkill.{EAST}"] == "restore-update"
+    assert cli.view().blocks[EAST][block] == before.blocks[EAST][block]
 
 
 def test_a_block_edited_after_the_plan_makes_a_saved_plan_stale(cli: AdminCli) -> None:

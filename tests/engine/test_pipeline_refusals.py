@@ -1,5 +1,5 @@
-"""Refusals that come before any write: a missing secret, no API address; a reviewed plan
-is the approval (as `terraform apply PLANFILE`)."""
+"""Refusals that come before any write: a missing secret, no API address, a saved plan
+without approval."""
 
 from __future__ import annotations
 
@@ -37,10 +37,16 @@ def test_a_saved_plan_is_checked_for_secrets_before_any_request(
     assert cli.emu.requests[mark:] == []
 
 
-def test_a_reviewed_plan_needs_no_confirmation(cli: Cli) -> None:
+def test_a_saved_plan_needs_approval_like_any_apply(cli: Cli) -> None:
     saved = cli.state_root.parent / "plan.json"
     assert cli.run("plan", str(cli.spec), "--out", str(saved)).code == 0
-    applied = cli.run("apply", str(cli.spec), "--plan", str(saved), "--no-verify")
+    mark = cli.mark()
+    refused = cli.run("apply", str(cli.spec), "--plan", str(saved), "--no-verify")
+    assert refused.code == 1 and "--auto-approve" in refused.err
+    assert cli.writes_since(mark) == []
+    applied = cli.run(
+        "apply", str(cli.spec), "--plan", str(saved), "--no-verify", "--auto-approve"
+    )
     assert applied.code == 0, applied.text
     assert "Apply complete" in applied.out
 
