@@ -25,6 +25,7 @@ import httpx
 from reconciler.cxone_admin.blocks import Block, TimeZoneSettings, canonical_bytes
 from reconciler.dialer_v1 import errors
 from reconciler.dialer_v1.errors import AnswerLost, WriteOutcomeUnknown
+from reconciler.dialer_v1.guarded import give_up_if_spent
 from reconciler.dialer_v1.retry import Call, ClientEvent, Requester
 
 log = logging.getLogger("reconciler.cxone_admin")
@@ -85,13 +86,7 @@ async def write_checked(
                     hint="someone else changed it, or our write landed and was changed since:"
                     " re-read it and plan again",
                 ) from lost
-            if repeated or budget.exhausted or budget.remaining() <= 0:
-                raise errors.ServerError(
-                    f"gave up after {budget.attempts} attempt(s): {lost.reason}; the write did"
-                    " not land (the resource is unchanged)",
-                    method=call.method,
-                    path=call.path,
-                ) from lost
+            give_up_if_spent(call, budget, lost, spent=repeated)
             repeated = True
 
 

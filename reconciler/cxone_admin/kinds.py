@@ -112,15 +112,20 @@ async def _links(api: CxoneAdminClient, groups: Sequence[DncGroup]) -> dict[int,
     return out
 
 
+async def _find_group(api: CxoneAdminClient, name: str, resource_id: str | None) -> DncGroup | None:
+    for group in await api.list_dnc_groups():
+        if group.dncGroupName == name or str(group.dncGroupId) == resource_id:
+            return group
+    return None
+
+
 @dataclass(frozen=True)
 class DncGroupOps:
     async def read(
         self, api: CxoneAdminClient, name: str, resource_id: str | None
     ) -> LiveResource | None:
-        for group in await api.list_dnc_groups():
-            if group.dncGroupName == name or str(group.dncGroupId) == resource_id:
-                return _group_resource(group)
-        return None
+        group = await _find_group(api, name, resource_id)
+        return _group_resource(group) if group is not None else None
 
     async def write(
         self, api: CxoneAdminClient, request: WriteRequest, deadline: float
@@ -137,18 +142,22 @@ class DncGroupOps:
                 )
             return WriteResult(str(created.dncGroupId), _group_resource(created).version_tag)
         assert request.resource_id is not None
-        current = await self.read(api, request.address.name, request.resource_id)
-        if current is None:
+        group = await _find_group(api, request.address.name, request.resource_id)
+        if group is None:
             raise errors.NotFoundError(f"DNC group {request.address.name} is gone")
-        if request.version_tag is not None and current.version_tag != request.version_tag:
+        if (
+            request.version_tag is not None
+            and _group_resource(group).version_tag != request.version_tag
+        ):
             raise errors.PreconditionFailedError(
                 f"DNC group {request.address.name} changed since it was read",
                 hint="someone edited it: plan again, review, apply",
             )
         updated = await api.update_dnc_group(
-            int(request.resource_id),
+            group.dncGroupId,
             description=body.dncGroupDescription,
             is_active=body.isActive,
+            expected=group,  # after a lost answer: unchanged -> repeated once
         )
         return WriteResult(request.resource_id, _group_resource(updated).version_tag)
 

@@ -18,10 +18,14 @@ from pydantic import ValidationError as PydanticValidationError
 from reconciler.cxone_admin import shapes
 from reconciler.cxone_admin.blocks import BLOCK_MODELS, Block, BlockName, block_model
 from reconciler.cxone_admin.records import Record, SkillParameters
-from reconciler.dialer_v1 import errors
+from reconciler.dialer_v1 import answers, errors
 from reconciler.dialer_v1.retry import Call, CallKind
 
-NOT_RENDERABLE = "No known way to render data"
+NOT_RENDERABLE = "No known way to render data"  # the API's answer to a request without Accept
+_NOT_JSON_HINT = (
+    "a proxy, gateway or login page may have answered instead of the CXone API: check"
+    " CXONE_ISSUER_URL / CXONE_API_URL (or the Tenant's issuer_url / api_url), then run again"
+)
 _MAX_ECHO = 300
 
 R = TypeVar("R", bound=Record)
@@ -29,21 +33,13 @@ JsonObject = dict[str, Any]
 
 
 def decode(response: httpx.Response, method: str, path: str) -> Any:
-    """The answer's JSON, or ProtocolError (with the cause when the API answered text)."""
-    try:
-        return response.json()
-    except (ValueError, UnicodeDecodeError) as exc:
-        text = response.text.strip()[:80] if response.content else ""
-        hint = None
-        if text == NOT_RENDERABLE:
-            hint = "the request lost its `Accept: application/json` header (a proxy?)"
-        raise errors.ProtocolError(
-            f"the answer is not JSON{f' ({text!r})' if text else ''}",
-            method=method,
-            path=path,
-            status=response.status_code,
-            hint=hint,
-        ) from exc
+    """The answer's JSON, or ProtocolError saying what came instead (never echoing a token
+    answer or anything that looks like a credential)."""
+    hint = _NOT_JSON_HINT
+    if response.content.strip() == NOT_RENDERABLE.encode():
+        hint = "the request lost its `Accept: application/json` header (a proxy?)"
+    where = answers.Where(method, path, response.status_code)
+    return answers.decode_json(response, where, not_json_hint=hint)
 
 
 def decode_object(response: httpx.Response, method: str, path: str) -> JsonObject:
@@ -172,9 +168,11 @@ def error_text(response: httpx.Response) -> tuple[str, str]:
     """(code, description) of an error answer, whichever form its body takes."""
     try:
         data = response.json()
+    except RecursionError:
+        return "", ""
     except (ValueError, UnicodeDecodeError):
         bare = response.text.strip() if response.content else ""
-        return bare[:80], ""
+        return answers.clip(bare, 80), ""
     if isinstance(data, str):
         return "", data[:_MAX_ECHO]
     if not isinstance(data, Mapping):

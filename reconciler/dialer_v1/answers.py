@@ -40,7 +40,7 @@ _CUT_SHORT_HINT = (
 ECHO_LIMIT = 60  # characters of a name, id, token or text shown in a message
 _SECRET_WORDS = re.compile(r"token|secret|passw|bearer|auth|key|cookie|session", re.IGNORECASE)
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
-_NO_ECHO_PATHS = ("/oauth/token",)
+_NO_ECHO_PATHS = ("/oauth/token", "/auth/token")  # dialer-v1's and the CXone admin issuer's
 
 
 def clip(text: str, limit: int = ECHO_LIMIT) -> str:
@@ -171,23 +171,26 @@ def decode_object(response: httpx.Response, method: str, path: str) -> JsonObjec
     return data
 
 
-def decode_json(response: httpx.Response, where: Where) -> object:
-    """The answer's JSON value, or a ProtocolError describing the body without echoing it."""
+def decode_json(
+    response: httpx.Response, where: Where, *, not_json_hint: str = _NOT_JSON_HINT
+) -> object:
+    """The answer's JSON value, or a ProtocolError describing the body without echoing it;
+    `not_json_hint` says what to check when something else answered."""
     content = response.content
     if not content.strip():
-        raise where.error("is empty, not JSON", hint=_NOT_JSON_HINT)
+        raise where.error("is empty, not JSON", hint=not_json_hint)
     try:
         return json.loads(content)
     except RecursionError as exc:
         raise where.error("is JSON nested too deeply to read") from exc
     except UnicodeDecodeError as exc:
-        raise where.error(f"is not UTF-8 text ({_shape(response)})", hint=_NOT_JSON_HINT) from exc
+        raise where.error(f"is not UTF-8 text ({_shape(response)})", hint=not_json_hint) from exc
     except json.JSONDecodeError as exc:
-        raise _not_json(response, where, exc) from exc
+        raise _not_json(response, where, exc, not_json_hint) from exc
 
 
 def _not_json(
-    response: httpx.Response, where: Where, exc: json.JSONDecodeError
+    response: httpx.Response, where: Where, exc: json.JSONDecodeError, hint: str
 ) -> errors.ProtocolError:
     content = response.content
     stripped = content.lstrip()
@@ -202,7 +205,7 @@ def _not_json(
     is_html = "html" in ctype or stripped[:1] == b"<"
     what = "an HTML page" if is_html else "text"
     shown = _echo(response, where, is_html)
-    return where.error(f"is {what} ({_shape(response)}), not JSON{shown}", hint=_NOT_JSON_HINT)
+    return where.error(f"is {what} ({_shape(response)}), not JSON{shown}", hint=hint)
 
 
 def _shape(response: httpx.Response) -> str:

@@ -50,7 +50,7 @@ async def guarded_write(
                     path=call.path,
                     hint="re-read the resource before writing again",
                 ) from lost
-            _give_up_if_spent(call, budget, lost)
+            give_up_if_spent(call, budget, lost)
             repeated = True
         except (errors.PreconditionFailedError, errors.OperationInProgressError) as exc:
             # Sent more than once (a lost answer, or a 503 the requester repeated): the
@@ -86,8 +86,10 @@ async def _current_tag(
         return None
 
 
-def _give_up_if_spent(call: Call, budget: Budget, lost: AnswerLost) -> None:
-    if budget.exhausted or budget.remaining() <= 0:
+def give_up_if_spent(call: Call, budget: Budget, lost: AnswerLost, *, spent: bool = False) -> None:
+    """After a lost answer that did not land: stop (a `ServerError` that did not land) when
+    the budget is spent, or `spent` says this write may not be repeated again."""
+    if spent or budget.exhausted or budget.remaining() <= 0:
         raise errors.ServerError(
             f"gave up after {budget.attempts} attempt(s): {lost.reason}; the write did not"
             " land (its resource is unchanged)",
@@ -111,7 +113,7 @@ async def guarded_create(
             found = await find()
             if found is not None:
                 return found
-            _give_up_if_spent(call, budget, lost)
+            give_up_if_spent(call, budget, lost)
             repeated = True
         except errors.NameConflictError as exc:
             if not repeated and not budget.repeated_after_503:

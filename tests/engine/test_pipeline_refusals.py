@@ -44,9 +44,7 @@ def test_a_saved_plan_needs_approval_like_any_apply(cli: Cli) -> None:
     refused = cli.run("apply", str(cli.spec), "--plan", str(saved), "--no-verify")
     assert refused.code == 1 and "--auto-approve" in refused.err
     assert cli.writes_since(mark) == []
-    applied = cli.run(
-        "apply", str(cli.spec), "--plan", str(saved), "--no-verify", "--auto-approve"
-    )
+    applied = cli.run("apply", str(cli.spec), "--plan", str(saved), "--no-verify", "--auto-approve")
     assert applied.code == 0, applied.text
     assert "Apply complete" in applied.out
 

@@ -10,8 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from reconciler.cxone_admin.emulator.config import ErrorBody
-
-NOT_RENDERABLE = "No known way to render data"
+from reconciler.cxone_admin.wire import NOT_RENDERABLE
 
 # The short code of each status, as the bare dialect answers it.
 CODES = {
